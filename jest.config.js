@@ -1,0 +1,43 @@
+// One Jest run covers every package and service, in three layers (STYLE.md §10):
+// unit (*.spec.ts, pure logic), integration (*.int-spec.ts, real Postgres and Redis),
+// end-to-end (*.e2e-spec.ts, real service processes against the discord-emulator).
+const swc = [
+  '@swc/jest',
+  {
+    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+const shared = {
+  testEnvironment: 'node',
+  // Workspace packages resolve to their TypeScript sources, so tests need no build.
+  testEnvironmentOptions: { customExportConditions: ['@inflow/source', 'node', 'node-addons'] },
+  transform: { '^.+\\.ts$': swc },
+  roots: ['<rootDir>/packages', '<rootDir>/services'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/packages/testing/src/jest/global-setup.ts',
+      globalTeardown: '<rootDir>/packages/testing/src/jest/global-teardown.ts',
+      testTimeout: 30_000,
+    },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/packages/testing/src/jest/global-setup.ts',
+      globalTeardown: '<rootDir>/packages/testing/src/jest/global-teardown.ts',
+      testTimeout: 120_000,
+    },
+  ],
+};
