@@ -24,7 +24,15 @@ export default tseslint.config(
   },
   {
     // env.ts is the one reader of process.env in each service; tests and tooling set it up.
-    files: ['**/env.ts', '**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**', 'jest.config.js'],
+    files: [
+      '**/env.ts',
+      '**/*.spec.ts',
+      '**/*.int-spec.ts',
+      '**/*.e2e-spec.ts',
+      '**/test/**',
+      'packages/testing/**',
+      'jest.config.js',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

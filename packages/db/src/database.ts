@@ -1,0 +1,69 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { createDataSource, pingDatabase, type DataSourceOptions } from './data-source';
+import { migrateDown, migrateUp, migrationStatus, type MigrationStatus } from './migrator';
+import { ApiKeyRepository } from './repositories/api-key.repository';
+import { MerchantRepository } from './repositories/merchant.repository';
+import { OutboxRepository } from './repositories/outbox.repository';
+
+/** Every repository, bound to one EntityManager: the root one, or a transaction's. */
+export interface Repositories {
+  merchants: MerchantRepository;
+  apiKeys: ApiKeyRepository;
+  outbox: OutboxRepository;
+}
+
+function repositoriesFor(manager: EntityManager): Repositories {
+  return {
+    merchants: new MerchantRepository(manager),
+    apiKeys: new ApiKeyRepository(manager),
+    outbox: new OutboxRepository(manager),
+  };
+}
+
+/**
+ * The one handle services hold on Postgres. Services see repositories only; TypeORM stays in this package.
+ */
+export class Database {
+  readonly repositories: Repositories;
+  private closing: Promise<void> | null = null;
+
+  private constructor(private readonly dataSource: DataSource) {
+    this.repositories = repositoriesFor(dataSource.manager);
+  }
+
+  /** Connects (failing fast when Postgres is unreachable) and returns the handle. */
+  static async connect(options: DataSourceOptions): Promise<Database> {
+    const dataSource = createDataSource(options);
+    await dataSource.initialize();
+    return new Database(dataSource);
+  }
+
+  /** Runs `work` in one transaction: everything it writes through the given repositories commits together. */
+  async transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction((manager) => work(repositoriesFor(manager)));
+  }
+
+  async ping(): Promise<void> {
+    await pingDatabase(this.dataSource);
+  }
+
+  /** Closes the pool; safe to call twice. */
+  async close(): Promise<void> {
+    this.closing ??= this.dataSource.isInitialized ? this.dataSource.destroy() : Promise.resolve();
+    await this.closing;
+  }
+
+  /** Applies every pending migration, each in its own transaction; returns their names. */
+  async migrateUp(): Promise<string[]> {
+    return migrateUp(this.dataSource);
+  }
+
+  /** Reverts the most recent migration; returns its name, or null when none was applied. */
+  async migrateDown(): Promise<string | null> {
+    return migrateDown(this.dataSource);
+  }
+
+  async migrationStatus(): Promise<MigrationStatus> {
+    return migrationStatus(this.dataSource);
+  }
+}

@@ -1,0 +1,79 @@
+import type { EntityManager } from 'typeorm';
+
+/** A job waiting in the outbox, as the relay sees it. */
+export interface PendingOutboxRow {
+  id: string;
+  jobName: string;
+  payload: unknown;
+}
+
+export interface NewOutboxRow {
+  jobName: string;
+  payload: unknown;
+}
+
+export class OutboxRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  /** Adds rows; call it on the transaction's repositories so they commit with the state change. */
+  async add(rows: readonly NewOutboxRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.manager.query(
+      `INSERT INTO outbox (job_name, payload) SELECT * FROM unnest($1::text[], $2::jsonb[])`,
+      [rows.map((row) => row.jobName), rows.map((row) => JSON.stringify(row.payload))],
+    );
+  }
+
+  /**
+   * Claims up to `limit` unpublished rows in one transaction (`FOR UPDATE SKIP LOCKED`, so relays running
+   * side by side take disjoint rows), hands them to `publish`, marks them published and commits. If
+   * `publish` throws, the transaction rolls back and the rows stay for the next attempt. A crash between
+   * publishing and commit publishes the rows again later; the queue's deterministic job ids absorb that.
+   */
+  async publishBatch(limit: number, publish: (rows: PendingOutboxRow[]) => Promise<void>): Promise<number> {
+    return this.manager.transaction(async (tx) => {
+      const rows = await tx.query<PendingOutboxRow[]>(
+        `SELECT id::text AS id, job_name AS "jobName", payload
+           FROM outbox
+          WHERE published_at IS NULL AND dead_at IS NULL
+          ORDER BY id
+          LIMIT $1
+          FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+      if (rows.length === 0) return 0;
+      await publish(rows);
+      await tx.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [
+        rows.map((row) => row.id),
+      ]);
+      return rows.length;
+    });
+  }
+
+  /** Parks a row that can never be published (unknown job, invalid payload) so it stops blocking the relay. */
+  async markDead(id: string, reason: string): Promise<void> {
+    await this.manager.query(`UPDATE outbox SET dead_at = now(), last_error = $2 WHERE id = $1`, [
+      id,
+      reason,
+    ]);
+  }
+
+  /** Rows not yet published, and the age of the oldest in seconds: the relay's lag. */
+  async lag(): Promise<{ pending: number; oldestAgeSeconds: number }> {
+    const rows = await this.manager.query<Array<{ pending: number; oldestAgeSeconds: number }>>(
+      `SELECT count(*)::int AS pending,
+              COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS "oldestAgeSeconds"
+         FROM outbox WHERE published_at IS NULL AND dead_at IS NULL`,
+    );
+    return rows[0] ?? { pending: 0, oldestAgeSeconds: 0 };
+  }
+
+  /** Deletes published rows older than `olderThan`; the outbox is a queue, not an archive. */
+  async prunePublished(olderThan: Date): Promise<number> {
+    const result = await this.manager.query<Array<{ n: number }>>(
+      `WITH gone AS (DELETE FROM outbox WHERE published_at < $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+      [olderThan],
+    );
+    return result[0]?.n ?? 0;
+  }
+}

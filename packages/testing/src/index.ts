@@ -1,0 +1,3 @@
+export { createTestDatabase, createEmptyDatabase, dropDatabase, type TestDatabase } from './test-database';
+export { uniqueRedisPrefix, deleteRedisKeys } from './redis-prefix';
+export { testEnv, databaseUrl } from './test-env';
