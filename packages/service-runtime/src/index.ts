@@ -1,0 +1,10 @@
+export * from './env/env-fields';
+export * from './env/load-env';
+export * from './logging/logger';
+export * from './logging/error.serializer';
+export * from './metrics/metrics';
+export * from './health/health-handlers';
+export type { HealthResponse } from './health/http-response';
+export * from './health/health-server';
+export * from './lifecycle/lifecycle';
+export * from './lifecycle/run-service';
