@@ -1,0 +1,150 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { SlidingWindowLimiter } from './sliding-window-limiter';
+
+/**
+ * A sliding-window log in one sorted set, admitted atomically. Time comes from Redis (TIME), so the
+ * processes' clocks do not need to agree. Members are unique per admission; the set holds at most
+ * `limit` entries and expires when idle.
+ *
+ * KEYS[1] the window's sorted set; ARGV[1] limit; ARGV[2] window in ms; ARGV[3] unique member.
+ * Returns 0 when admitted, else the milliseconds until the oldest admission leaves the window.
+ */
+const SLIDING_WINDOW_SCRIPT = `
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)
+`;
+const SLIDING_WINDOW_SHA = createHash('sha1').update(SLIDING_WINDOW_SCRIPT).digest('hex');
+
+export interface DiscordRateLimiterOptions {
+  /** A `client` connection (fails fast), so that an unreachable Redis switches to the fallback at once. */
+  redis: Redis;
+  /** The sorted set's key, one per bot token, e.g. `inflow:discord:global:<application id>`. */
+  key: string;
+  /** Requests per second allowed for the token across every process (`DISCORD_GLOBAL_RATE_LIMIT`). */
+  perSecond: number;
+  /**
+   * Added to the 1-second window, so that scheduling and network jitter between admission and the
+   * request reaching Discord cannot squeeze `perSecond + 1` requests into Discord's second. Default 20 ms
+   * (costs 2 % of throughput).
+   */
+  safetyMarginMs?: number;
+  /**
+   * While Redis is unreachable each process admits `perSecond / assumedProcessCount` per second on its
+   * own (at least 1): Discord traffic slows down instead of stopping, and the processes together stay
+   * under the limit as long as no more than this many are running. Default 4.
+   */
+  assumedProcessCount?: number;
+  /** How long one Redis round trip may take before the fallback is used for this call. Default 250 ms. */
+  redisTimeoutMs?: number;
+  /** After a Redis failure, how long to use the fallback before trying Redis again. Default 1 s. */
+  fallbackRecheckMs?: number;
+  /** Called when the limiter switches to its local fallback. */
+  onFallback?: (error: Error) => void;
+  /** Called when Redis answers again after a fallback. */
+  onRecovered?: () => void;
+  /** Clock for the fallback; injectable for tests. */
+  now?: () => number;
+}
+
+/** A rate limiter shared by every process that uses one bot token. */
+export interface DiscordRateLimiter {
+  /** Resolves when a request may be sent; waits as long as needed. One Redis round trip when not saturated. */
+  acquire(): Promise<void>;
+  /** Takes a slot and returns 0, or returns the milliseconds until one frees without taking it. */
+  tryAcquire(): Promise<number>;
+}
+
+const WINDOW_MS = 1_000;
+
+export function createDiscordRateLimiter(options: DiscordRateLimiterOptions): DiscordRateLimiter {
+  const { redis, key, perSecond } = options;
+  if (!Number.isInteger(perSecond) || perSecond < 1) {
+    throw new RangeError(`perSecond must be an integer >= 1, got ${perSecond}`);
+  }
+  const windowMs = WINDOW_MS + (options.safetyMarginMs ?? 20);
+  const redisTimeoutMs = options.redisTimeoutMs ?? 250;
+  const fallbackRecheckMs = options.fallbackRecheckMs ?? 1_000;
+  const now = options.now ?? Date.now;
+  const fallbackPerSecond = Math.max(1, Math.floor(perSecond / (options.assumedProcessCount ?? 4)));
+  const fallback = new SlidingWindowLimiter(fallbackPerSecond, windowMs, now);
+  const instanceId = randomUUID();
+  let admissions = 0;
+  let fallbackUntil = 0;
+  let inFallback = false;
+
+  async function evaluate(): Promise<number> {
+    admissions += 1;
+    const args = [1, key, perSecond, windowMs, `${instanceId}:${admissions}`] as const;
+    try {
+      return Number(await redis.evalsha(SLIDING_WINDOW_SHA, ...args));
+    } catch (error) {
+      // The first call on each Redis (and any call after SCRIPT FLUSH) loads the script.
+      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+        return Number(await redis.eval(SLIDING_WINDOW_SCRIPT, ...args));
+      }
+      throw error;
+    }
+  }
+
+  async function tryAcquire(): Promise<number> {
+    if (inFallback && now() < fallbackUntil) {
+      return fallback.tryAcquire();
+    }
+    try {
+      const waitMs = await withTimeout(evaluate(), redisTimeoutMs);
+      if (inFallback) {
+        inFallback = false;
+        options.onRecovered?.();
+      }
+      return waitMs;
+    } catch (thrown) {
+      const error = thrown instanceof Error ? thrown : new Error(`Non-Error thrown: ${String(thrown)}`);
+      fallbackUntil = now() + fallbackRecheckMs;
+      if (!inFallback) {
+        inFallback = true;
+        options.onFallback?.(error);
+      }
+      return fallback.tryAcquire();
+    }
+  }
+
+  return {
+    tryAcquire,
+    async acquire() {
+      for (;;) {
+        const waitMs = await tryAcquire();
+        if (waitMs === 0) {
+          return;
+        }
+        await delay(waitMs);
+      }
+    },
+  };
+}
+
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  // The losing call may still settle later; that must not become an unhandled rejection.
+  promise.catch(() => undefined);
+  const controller = new AbortController();
+  const timeout = delay(timeoutMs, undefined, { signal: controller.signal }).then(() => {
+    throw new Error(`Redis did not answer within ${timeoutMs} ms`);
+  });
+  timeout.catch(() => undefined);
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    controller.abort();
+  }
+}
