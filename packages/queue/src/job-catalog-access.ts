@@ -1,4 +1,10 @@
-import { JOB_CATALOG, type JobName, type JobNameOf, type JobPayload, type QueueName } from '@inflow/contracts';
+import {
+  JOB_CATALOG,
+  type JobName,
+  type JobNameOf,
+  type JobPayload,
+  type QueueName,
+} from '@inflow/contracts';
 
 /** A payload that does not match its job's schema, or a job name the catalog does not know. */
 export class InvalidJobPayloadError extends Error {

@@ -1,4 +1,11 @@
-import { JOB_CATALOG, jobIdFor, type JobName, type JobNameOf, type JobPayload, type QueueName } from '@inflow/contracts';
+import {
+  JOB_CATALOG,
+  jobIdFor,
+  type JobName,
+  type JobNameOf,
+  type JobPayload,
+  type QueueName,
+} from '@inflow/contracts';
 import { Queue, type JobsOptions, type KeepJobs } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isJobNameOf, parseJobPayload } from './job-catalog-access';
@@ -31,7 +38,9 @@ export interface JobRequest<Name extends JobName> extends AddJobOptions {
 }
 
 /** Any job of one queue, as a union discriminated by `name`. */
-export type JobRequestOf<Queue extends QueueName> = { [Name in JobNameOf<Queue>]: JobRequest<Name> }[JobNameOf<Queue>];
+export type JobRequestOf<Queue extends QueueName> = {
+  [Name in JobNameOf<Queue>]: JobRequest<Name>;
+}[JobNameOf<Queue>];
 
 /** Enqueues the catalog's jobs of one queue. */
 export interface Producer<Queue extends QueueName> {
@@ -42,7 +51,11 @@ export interface Producer<Queue extends QueueName> {
    * Rejects with {@link InvalidJobPayloadError} before touching Redis when the payload is invalid,
    * and promptly when Redis is unreachable.
    */
-  add<Name extends JobNameOf<Queue>>(name: Name, payload: JobPayload<Name>, options?: AddJobOptions): Promise<string>;
+  add<Name extends JobNameOf<Queue>>(
+    name: Name,
+    payload: JobPayload<Name>,
+    options?: AddJobOptions,
+  ): Promise<string>;
   /** Like {@link add} for many jobs in one atomic round trip; validates every payload first. */
   addBulk(jobs: ReadonlyArray<JobRequestOf<Queue>>): Promise<string[]>;
   /** Closes the BullMQ queue (not the connection, which the caller owns). Safe to call twice. */
@@ -91,7 +104,10 @@ export function jobOptionsFor<Name extends JobName>(
 }
 
 /** Creates the producer of one queue. Callers create one per queue and process, and close it on shutdown. */
-export function createProducer<Queue extends QueueName>(queue: Queue, options: ProducerOptions): Producer<Queue> {
+export function createProducer<Queue extends QueueName>(
+  queue: Queue,
+  options: ProducerOptions,
+): Producer<Queue> {
   const retention = options.retention ?? DEFAULT_JOB_RETENTION;
   const bullQueue = new Queue<unknown, unknown, string>(queue, {
     connection: options.connection,

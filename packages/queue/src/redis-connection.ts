@@ -38,7 +38,11 @@ const FIRST_RECONNECT_DELAY_MS = 100;
  * 20 % random jitter so that many processes losing the same Redis do not reconnect in lockstep.
  * Never gives up: a service without Redis is useless, and the readiness check reports it.
  */
-export function reconnectDelayMs(attempt: number, maxDelayMs: number, random: () => number = Math.random): number {
+export function reconnectDelayMs(
+  attempt: number,
+  maxDelayMs: number,
+  random: () => number = Math.random,
+): number {
   const exponential = FIRST_RECONNECT_DELAY_MS * 2 ** Math.max(0, attempt - 1);
   const capped = Math.min(maxDelayMs, exponential);
   return Math.round(capped * (0.8 + 0.2 * random()));
@@ -95,7 +99,10 @@ export function createRedisConnection(url: string, options: RedisConnectionOptio
 export async function pingRedis(redis: Redis, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer PING within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`Redis did not answer PING within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   const ping = redis.ping();
   // The losing PING may still reject later (connection closed); that must not become unhandled.
