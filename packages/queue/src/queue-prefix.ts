@@ -6,12 +6,14 @@
  */
 export const DEFAULT_QUEUE_PREFIX = 'inflow';
 
-const PREFIX_PATTERN = /^(?:[A-Za-z0-9_.-]+|\{[A-Za-z0-9_.-]+\})$/;
+// An optional leading hash tag, then plain key characters; ':' is fine (queue names cannot contain it,
+// so `<prefix>:<queue>:…` stays unambiguous).
+const PREFIX_PATTERN = /^(?:\{[A-Za-z0-9_.:-]+\})?[A-Za-z0-9_.:-]*$/;
 
 /**
  * Checks a configured queue prefix and returns it, or the default when none is configured. Rejected:
- * empty strings, whitespace, ':' (BullMQ joins keys with it, so it would blur the queue name) and
- * braces anywhere but around the whole prefix (a partial hash tag silently spreads keys over slots).
+ * whitespace and other punctuation, and braces anywhere but one leading `{tag}` (Redis Cluster hashes
+ * only the first `{…}` of a key, so a stray brace silently spreads a queue's keys over slots).
  */
 export function parseQueuePrefix(value: string | undefined): string {
   if (value === undefined || value === '') {
@@ -19,7 +21,7 @@ export function parseQueuePrefix(value: string | undefined): string {
   }
   if (!PREFIX_PATTERN.test(value)) {
     throw new Error(
-      `Invalid queue prefix "${value}": use letters, digits, '_', '.', '-', optionally wrapped whole in {} for Redis Cluster`,
+      `Invalid queue prefix "${value}": use letters, digits, '_', '.', ':', '-', optionally starting with a {hash tag}`,
     );
   }
   return value;
