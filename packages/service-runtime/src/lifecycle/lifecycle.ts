@@ -30,8 +30,8 @@ export interface Lifecycle {
    * timeout hit, or `exitCode` if higher. Every call returns the same promise (of the exit code).
    */
   shutdown(reason: string, exitCode?: number): Promise<number>;
-  /** True from the first shutdown call on; readiness turns 503 with it. */
-  isShuttingDown(): boolean;
+  /** True from the first shutdown call on; a property so it can be handed to createHealthHandlers as is. */
+  readonly isShuttingDown: () => boolean;
 }
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
