@@ -144,6 +144,12 @@ describe('loadEnv', () => {
     expect(result.written).toContain('PUBLIC_URL url got https://admin:[redacted]@inflow.example');
     expect(result.written).toContain('REDIS_URL must be a redis:// or rediss:// URL');
   });
+  it('scrubs only the values of variables the schema declares', () => {
+    const result = load(workerSchema, { PORT: '0', CI_CACHE_KEY: '1' });
+    expect(result.written).toBe(
+      'role-sync-worker: invalid configuration: PORT must be an integer between 1 and 65535\n',
+    );
+  });
 });
 
 describe('envUrl', () => {

@@ -40,8 +40,11 @@ export function loadEnv<Schema extends z.ZodObject>(
     problems.set(name, describe(name, issue, present));
   }
   const line = `${service}: invalid configuration: ${[...problems.values()].join('; ')}`;
-  (options.stderr ?? process.stderr).write(`${scrubSecrets(line, secretValuesOf(present))}\n`);
-  return (options.exit ?? process.exit)(EX_CONFIG);
+  // Only the schema's own variables can reach the message; unrelated variables (a CI's `*_KEY=1`)
+  // must not turn every "1" into [redacted].
+  const declared = Object.fromEntries(Object.entries(present).filter(([name]) => name in schema.shape));
+  (options.stderr ?? process.stderr).write(`${scrubSecrets(line, secretValuesOf(declared))}\n`);
+  return (options.exit ?? ((code: number) => process.exit(code)))(EX_CONFIG);
 }
 
 function describe(name: string, issue: z.core.$ZodIssue, present: Readonly<Record<string, string>>): string {
