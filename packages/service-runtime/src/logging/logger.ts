@@ -10,7 +10,7 @@ export interface CreateLoggerOptions {
   service: string;
   /** The lowest level written. */
   level: LogLevel;
-  /** Where the JSON lines go. Default: stdout through pino's own stream, which pino flushes on exit. */
+  /** Where the JSON lines go. Default: stdout, written synchronously (see below). */
   destination?: DestinationStream;
 }
 
@@ -28,6 +28,9 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       serializers: { err: serializeError },
       redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
     },
-    options.destination,
+    // Synchronous: with pino's asynchronous default, the lines written just before process.exit (the
+    // last closers, "exiting", a fatal error) can arrive out of order. Services log little enough that
+    // a blocking write costs nothing measurable.
+    options.destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
