@@ -112,8 +112,15 @@ export class RequestValidator {
     if (!validate) throw new Error(`no validator for ${name}`);
     if (validate(body)) return body as T;
     const errors = new FormErrors();
+    // Two keywords can say the same thing (a snowflake's pattern and its format): report it once.
+    const seen = new Set<string>();
     for (const error of this.relevantErrors(validate.errors ?? [])) {
-      errors.add(instancePath(error), toFieldError(error));
+      const path = instancePath(error);
+      const fieldError = toFieldError(error);
+      const key = `${path.join('.')}|${fieldError.code}|${fieldError.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      errors.add(path, fieldError);
     }
     throw DiscordErrors.invalidFormBody(errors.toTree());
   }
@@ -121,17 +128,10 @@ export class RequestValidator {
   // `oneOf: [{type: 'null'}, {$ref}]` makes ajv report the null branch and the oneOf itself as well;
   // Discord only reports what is wrong with the value, so keep the innermost, non-null-branch failures.
   private relevantErrors(errors: readonly ErrorObject[]): ErrorObject[] {
-    const relevant = errors.filter(
+    return errors.filter(
       (error) =>
         !['oneOf', 'anyOf', 'allOf'].includes(error.keyword) &&
         !(error.keyword === 'type' && (error.params as { type: string }).type === 'null'),
     );
-    const seen = new Set<string>();
-    return relevant.filter((error) => {
-      const key = `${instancePath(error).join('.')}|${error.keyword}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
   }
 }
