@@ -13,35 +13,25 @@ export interface OutboxRow {
   payload: unknown;
 }
 
-/** A row that can never be published, with the reason to store beside it. */
-export interface OutboxDeadLetter {
-  id: string;
-  reason: string;
-}
-
-/** What `publish` tells the source about the rows it was given. */
-export interface OutboxPublishResult {
-  /**
-   * Rows to mark dead instead of published (unknown job name, payload failing its schema), in the same
-   * transaction: they stop being claimed, so one bad row cannot block the outbox, and stay in Postgres
-   * for repair. Every other row given to `publish` was published.
-   */
-  deadLetters: OutboxDeadLetter[];
-}
-
 /**
  * Where the relay reads the outbox from. packages/db implements it with `SELECT … FOR UPDATE SKIP
- * LOCKED`.
+ * LOCKED` (OutboxRepository).
  */
 export interface OutboxSource {
   /**
    * Claims up to `limit` unpublished, live rows (oldest first) in one transaction, calls `publish` with
-   * them, marks the rows it returned in `deadLetters` dead and every other row published, and commits.
-   * If `publish` throws, the transaction rolls back and the rows stay unpublished. Does not call
-   * `publish` when no row is available. Returns how many rows it claimed (published plus dead).
-   * Safe with many relays at once: a row claimed by one is skipped by the others (SKIP LOCKED).
+   * them, marks them published and commits. If `publish` throws, the transaction rolls back and the
+   * rows stay unpublished. Does not call `publish` when no row is available. Returns how many rows it
+   * claimed. Safe with many relays at once: a row claimed by one is skipped by the others.
    */
-  publishBatch(limit: number, publish: (rows: OutboxRow[]) => Promise<OutboxPublishResult>): Promise<number>;
+  publishBatch(limit: number, publish: (rows: OutboxRow[]) => Promise<void>): Promise<number>;
+  /**
+   * Parks a row that can never be published (unknown job name, payload failing its schema) with the
+   * reason, so that it is kept for repair and never claimed again. The relay calls it after the batch
+   * holding the row committed: `publish` returns normally for such rows, so one bad row cannot roll
+   * back, and thereby block, the rows claimed with it.
+   */
+  markDead(id: string, reason: string): Promise<void>;
 }
 
 /** The producer of every queue: a complete map, so a row for any catalog job has somewhere to go. */
@@ -58,7 +48,7 @@ export interface OutboxRelayOptions {
   maxBackoffMs?: number;
   /** Called after each committed batch that published rows. */
   onPublished?: (count: number) => void;
-  /** Called for each committed dead letter: alert on it, it needs a human. */
+  /** Called for each row that can never be published, before it is parked: alert on it, it needs a human. */
   onDeadLetter?: (row: OutboxRow, reason: string) => void;
   /** Called after each failed batch; the relay retries after `retryInMs`. */
   onError?: (error: Error, consecutiveFailures: number, retryInMs: number) => void;
@@ -72,6 +62,11 @@ export interface OutboxRelay {
 }
 
 const FIRST_BACKOFF_MS = 250;
+
+interface DeadLetter {
+  row: OutboxRow;
+  reason: string;
+}
 
 interface Sleep {
   wakeable: boolean;
@@ -104,13 +99,14 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
   }
 
-  async function publish(rows: OutboxRow[]): Promise<{ result: OutboxPublishResult; published: number }> {
-    const deadLetters: OutboxDeadLetter[] = [];
+  /** Enqueues the valid rows; returns the others with the reason they can never be published. */
+  async function publish(rows: OutboxRow[]): Promise<DeadLetter[]> {
+    const deadLetters: DeadLetter[] = [];
     const byQueue = new Map<QueueName, JobRequest<JobName>[]>();
     for (const row of rows) {
       const request = toJobRequest(row);
       if (typeof request === 'string') {
-        deadLetters.push({ id: row.id, reason: request });
+        deadLetters.push({ row, reason: request });
         continue;
       }
       const queue = JOB_CATALOG[request.name].queue;
@@ -124,29 +120,23 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       const producer = options.producers[queue] as Pick<Producer<QueueName>, 'addBulk'>;
       await producer.addBulk(requests as JobRequestOf<QueueName>[]);
     }
-    return { result: { deadLetters }, published: rows.length - deadLetters.length };
+    return deadLetters;
   }
 
   async function runBatch(): Promise<number> {
-    let outcome: { rows: OutboxRow[]; deadLetters: OutboxDeadLetter[]; published: number } | undefined;
+    let published = 0;
+    let deadLetters: DeadLetter[] = [];
     const claimed = await options.source.publishBatch(batchSize, async (rows) => {
-      const { result, published } = await publish(rows);
-      outcome = { rows, deadLetters: result.deadLetters, published };
-      return result;
+      deadLetters = await publish(rows);
+      published = rows.length - deadLetters.length;
     });
     // Reported only now that the source has committed: a rolled-back batch is reported when retried.
-    if (outcome !== undefined) {
-      const rowsById = new Map(outcome.rows.map((row) => [row.id, row]));
-      for (const dead of outcome.deadLetters) {
-        const row = rowsById.get(dead.id);
-        if (row !== undefined) {
-          notify(() => options.onDeadLetter?.(row, dead.reason));
-        }
-      }
-      const { published } = outcome;
-      if (published > 0) {
-        notify(() => options.onPublished?.(published));
-      }
+    if (published > 0) {
+      notify(() => options.onPublished?.(published));
+    }
+    for (const { row, reason } of deadLetters) {
+      notify(() => options.onDeadLetter?.(row, reason));
+      await options.source.markDead(row.id, reason);
     }
     return claimed;
   }

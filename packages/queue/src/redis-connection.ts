@@ -82,7 +82,8 @@ export function redisOptionsFor(options: RedisConnectionOptions): ConnectionSett
 
 /**
  * Opens an ioredis connection for one purpose. The caller owns it: BullMQ queues and workers built on
- * it leave it open when they close, so close it (`quit()`) after them.
+ * it leave it open when they close, so close it (`quit()`) after them. A producer or client connection
+ * rejects commands until it is first ready: await {@link waitUntilRedisReady} before serving traffic.
  */
 export function createRedisConnection(url: string, options: RedisConnectionOptions): Redis {
   const redis = new Redis(url, redisOptionsFor(options));
@@ -93,15 +94,44 @@ export function createRedisConnection(url: string, options: RedisConnectionOptio
 }
 
 /**
- * Resolves when Redis answers PING, rejects when it does not within `timeoutMs`: a readiness check that
- * cannot hang, even on a worker connection whose commands wait for a reconnect.
+ * Resolves once the connection is ready for commands, rejects after `timeoutMs`. Fail-fast connections
+ * reject commands until their first connect completes too, so services await this at startup before
+ * serving traffic.
+ */
+export async function waitUntilRedisReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') {
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(
+        new Error(
+          `Redis connection "${redis.options.connectionName ?? ''}" not ready within ${timeoutMs} ms`,
+        ),
+      );
+    }, timeoutMs);
+    function onReady(): void {
+      clearTimeout(timer);
+      resolve();
+    }
+    redis.once('ready', onReady);
+  });
+}
+
+/**
+ * Resolves when Redis answers PING, rejects when it does not within `timeoutMs` (waiting for a
+ * connection in progress counts): a readiness check that cannot hang, even on a worker connection whose
+ * commands wait for a reconnect.
  */
 export async function pingRedis(redis: Redis, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await waitUntilRedisReady(redis, timeoutMs);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new Error(`Redis did not answer PING within ${timeoutMs} ms`)),
-      timeoutMs,
+      Math.max(0, deadline - Date.now()),
     );
   });
   const ping = redis.ping();

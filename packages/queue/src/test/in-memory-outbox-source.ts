@@ -1,4 +1,4 @@
-import type { OutboxPublishResult, OutboxRow, OutboxSource } from '../outbox-relay';
+import type { OutboxRow, OutboxSource } from '../outbox-relay';
 
 type RowState = 'pending' | 'published' | 'dead';
 
@@ -13,14 +13,16 @@ interface StoredRow {
 
 /**
  * An OutboxSource that keeps the contract of the Postgres one: claims skip rows another batch holds
- * (SKIP LOCKED), a throwing `publish` rolls back (rows stay pending), dead letters are marked dead
- * in the same "transaction". `claimLatencyMs` widens the window between claim and publish so that
- * concurrent relays really interleave.
+ * (SKIP LOCKED), a throwing `publish` rolls back (rows stay pending), dead rows are never claimed
+ * again. `claimLatencyMs` widens the window between claim and publish so that concurrent relays
+ * really interleave.
  */
 export class InMemoryOutboxSource implements OutboxSource {
   private readonly rows: StoredRow[] = [];
   private nextId = 1;
   batches = 0;
+  /** Makes the next batch fail after `publish` succeeded, as a crash before COMMIT would. */
+  failNextCommit = false;
 
   constructor(private readonly claimLatencyMs = 0) {}
 
@@ -30,10 +32,7 @@ export class InMemoryOutboxSource implements OutboxSource {
     return id;
   }
 
-  async publishBatch(
-    limit: number,
-    publish: (rows: OutboxRow[]) => Promise<OutboxPublishResult>,
-  ): Promise<number> {
+  async publishBatch(limit: number, publish: (rows: OutboxRow[]) => Promise<void>): Promise<number> {
     const claimed = this.rows
       .filter((stored) => stored.state === 'pending' && !stored.locked)
       .slice(0, limit);
@@ -47,17 +46,14 @@ export class InMemoryOutboxSource implements OutboxSource {
       if (this.claimLatencyMs > 0) {
         await new Promise((resolve) => setTimeout(resolve, this.claimLatencyMs));
       }
-      const result = await publish(claimed.map((stored) => ({ ...stored.row })));
-      const dead = new Map(result.deadLetters.map((letter) => [letter.id, letter.reason]));
+      await publish(claimed.map((stored) => ({ ...stored.row })));
+      if (this.failNextCommit) {
+        this.failNextCommit = false;
+        throw new Error('Connection terminated before COMMIT');
+      }
       for (const stored of claimed) {
-        const reason = dead.get(stored.row.id);
-        if (reason === undefined) {
-          stored.state = 'published';
-          stored.publishedCount += 1;
-        } else {
-          stored.state = 'dead';
-          stored.deadReason = reason;
-        }
+        stored.state = 'published';
+        stored.publishedCount += 1;
       }
       this.batches += 1;
       return claimed.length;
@@ -66,6 +62,16 @@ export class InMemoryOutboxSource implements OutboxSource {
         stored.locked = false;
       }
     }
+  }
+
+  markDead(id: string, reason: string): Promise<void> {
+    const stored = this.rows.find((candidate) => candidate.row.id === id);
+    if (stored === undefined) {
+      return Promise.reject(new Error(`no outbox row ${id}`));
+    }
+    stored.state = 'dead';
+    stored.deadReason = reason;
+    return Promise.resolve();
   }
 
   count(state: RowState): number {

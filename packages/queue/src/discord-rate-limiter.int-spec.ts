@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { deleteRedisKeys, testEnv, uniqueRedisPrefix } from '@inflow/testing';
+import type { Redis } from 'ioredis';
+import { join } from 'node:path';
+import { createDiscordRateLimiter } from './discord-rate-limiter';
+import { createRedisConnection, waitUntilRedisReady } from './redis-connection';
+import { exited, forkTypeScript, nextMessage } from './test/fork-typescript';
+
+const CHILD = join(__dirname, 'test', 'children', 'rate-limited-client.child.ts');
+
+describe('createDiscordRateLimiter (real Redis)', () => {
+  let redis: Redis;
+  const prefix = uniqueRedisPrefix('discord-limiter');
+
+  beforeAll(async () => {
+    redis = createRedisConnection(testEnv.redisUrl, { purpose: 'client', name: 'limiter-test' });
+    await waitUntilRedisReady(redis, 5_000);
+  });
+
+  afterAll(async () => {
+    await redis.quit();
+    await deleteRedisKeys(prefix);
+  });
+
+  it('admits perSecond requests, then says how long to wait, without taking a slot', async () => {
+    const key = `${prefix}:try`;
+    const limiter = createDiscordRateLimiter({ redis, key, perSecond: 3 });
+
+    const first = [await limiter.tryAcquire(), await limiter.tryAcquire(), await limiter.tryAcquire()];
+    const waits = [await limiter.tryAcquire(), await limiter.tryAcquire()];
+
+    expect(first).toEqual([0, 0, 0]);
+    for (const wait of waits) {
+      expect(wait).toBeGreaterThan(900);
+      expect(wait).toBeLessThanOrEqual(1_020);
+    }
+    expect(await redis.zcard(key)).toBe(3);
+    expect(await redis.pttl(key)).toBeGreaterThan(0);
+  });
+
+  it('makes acquire wait for the next free slot', async () => {
+    const limiter = createDiscordRateLimiter({
+      redis,
+      key: `${prefix}:acquire`,
+      perSecond: 2,
+      safetyMarginMs: 0,
+    });
+    const started = Date.now();
+
+    await Promise.all([limiter.acquire(), limiter.acquire()]);
+    const burst = Date.now() - started;
+    await limiter.acquire();
+    const third = Date.now() - started;
+
+    expect(burst).toBeLessThan(200);
+    expect(third).toBeGreaterThanOrEqual(950);
+    expect(third).toBeLessThan(1_500);
+  });
+
+  it('falls back to a conservative local limit while Redis is unreachable', async () => {
+    const down = createRedisConnection('redis://127.0.0.1:1', {
+      purpose: 'client',
+      name: 'down',
+      onError: () => undefined,
+    });
+    const fallbacks: string[] = [];
+    const limiter = createDiscordRateLimiter({
+      redis: down,
+      key: `${prefix}:down`,
+      perSecond: 8,
+      assumedProcessCount: 4,
+      onFallback: (error) => fallbacks.push(error.message),
+    });
+    const started = Date.now();
+
+    const admissions = [await limiter.tryAcquire(), await limiter.tryAcquire(), await limiter.tryAcquire()];
+    await limiter.acquire();
+
+    // 8 per second over an assumed 4 processes: 2 per second here, and traffic continues.
+    expect(admissions.slice(0, 2)).toEqual([0, 0]);
+    expect(admissions[2]).toBeGreaterThan(900);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(fallbacks).toHaveLength(1);
+    down.disconnect();
+  });
+
+  it('keeps four processes together within perSecond in every 1-second window, near the limit', async () => {
+    const perSecond = 50;
+    const durationMs = 3_000;
+    const startAt = Date.now() + 1_500; // time for the children to start and connect
+    const children = Array.from({ length: 4 }, () =>
+      forkTypeScript(CHILD, {
+        REDIS_URL: testEnv.redisUrl,
+        LIMITER_KEY: `${prefix}:shared`,
+        PER_SECOND: String(perSecond),
+        START_AT: String(startAt),
+        DURATION_MS: String(durationMs),
+        CONCURRENCY: '3',
+      }),
+    );
+    const fallbacks: unknown[] = [];
+    for (const child of children) {
+      child.on('message', (message) => {
+        if ((message as { type?: unknown }).type === 'fallback') fallbacks.push(message);
+      });
+    }
+
+    try {
+      const results = await Promise.all(
+        children.map((child) =>
+          nextMessage(
+            child,
+            (message): message is { type: 'done'; admittedAt: number[] } =>
+              typeof message === 'object' &&
+              message !== null &&
+              (message as { type?: unknown }).type === 'done',
+          ),
+        ),
+      );
+      const admittedAt = results.flatMap((result) => result.admittedAt).sort((a, b) => a - b);
+
+      let busiestWindow = 0;
+      for (const [index, start] of admittedAt.entries()) {
+        let end = index;
+        while (end < admittedAt.length && admittedAt[end]! < start + 1_000) end += 1;
+        busiestWindow = Math.max(busiestWindow, end - index);
+      }
+      const withinRun = admittedAt.filter((time) => time < startAt + durationMs).length;
+      expect(fallbacks).toEqual([]);
+      expect(results.every((result) => result.admittedAt.length > 0)).toBe(true);
+      expect(busiestWindow).toBeLessThanOrEqual(perSecond);
+      expect(withinRun).toBeGreaterThanOrEqual(0.9 * perSecond * (durationMs / 1_000));
+    } finally {
+      for (const child of children) child.kill('SIGKILL');
+      await Promise.all(children.map((child) => exited(child)));
+    }
+  }, 20_000);
+});
