@@ -445,13 +445,14 @@ export class EmulatorState {
     if (permissions !== 0n) {
       const placement = input.placement ?? this.placement;
       const position = placement === 'top' ? guild.roles.size : 1;
+      // The bot is not a member yet, so shifted roles need no announcement: GUILD_CREATE carries them.
       role = this.insertRole(guild, {
         name: this.requireUser(this.botUserId).username,
         position,
         permissions,
         managed: true,
         botId: this.botUserId,
-      });
+      }).role;
     }
     guild.members.set(this.botUserId, this.newMember(this.botUserId, role ? [role.id] : []));
     this.emit({
@@ -491,19 +492,14 @@ export class EmulatorState {
     if (!guild.members.has(this.botUserId)) throw new ControlError(`the bot is not in guild ${guildId}`, 409);
     const existing = this.botRole(guild);
     if (existing) return this.updateRole(guildId, existing.id, { permissions });
-    const role = this.insertRole(guild, {
+    const { role, shifted } = this.insertRole(guild, {
       name: this.requireUser(this.botUserId).username,
       position: 1,
       permissions: this.permissions(permissions),
       managed: true,
       botId: this.botUserId,
     });
-    this.emit({
-      guildId,
-      t: 'GUILD_ROLE_CREATE',
-      d: { guild_id: guildId, role: toApiRole(role) },
-      intent: GatewayIntents.GUILDS,
-    });
+    this.announceRoles(guildId, role, shifted);
     this.applyMemberRoles(guildId, this.botUserId, [
       ...(guild.members.get(this.botUserId)?.roleIds ?? []),
       role.id,
@@ -519,7 +515,7 @@ export class EmulatorState {
 
   createRole(guildId: string, input: CreateRoleInput): RoleRecord {
     const guild = this.requireGuild(guildId);
-    const role = this.insertRole(guild, {
+    const { role, shifted } = this.insertRole(guild, {
       ...(input.id === undefined ? {} : { id: input.id }),
       name: input.name,
       position: input.position ?? 1,
@@ -529,12 +525,7 @@ export class EmulatorState {
       hoist: input.hoist ?? false,
       mentionable: input.mentionable ?? false,
     });
-    this.emit({
-      guildId,
-      t: 'GUILD_ROLE_CREATE',
-      d: { guild_id: guildId, role: toApiRole(role) },
-      intent: GatewayIntents.GUILDS,
-    });
+    this.announceRoles(guildId, role, shifted);
     return role;
   }
 
@@ -570,8 +561,7 @@ export class EmulatorState {
     guild.roles.delete(roleId);
     for (const member of guild.members.values())
       member.roleIds = member.roleIds.filter((id) => id !== roleId);
-    const remaining = sortedRoles(guild).filter((other) => other.id !== guild.id);
-    remaining.forEach((other, index) => (other.position = index + 1));
+    // Positions above the deleted role keep their numbers (Discord leaves the gap until the next reorder).
     this.emit({
       guildId,
       t: 'GUILD_ROLE_DELETE',
@@ -580,10 +570,11 @@ export class EmulatorState {
     });
   }
 
+  /** Creates a role at `position`; returns it and the other roles whose position shifted. */
   private insertRole(
     guild: GuildRecord,
     input: Partial<RoleRecord> & { name: string; position: number; permissions: bigint },
-  ): RoleRecord {
+  ): { role: RoleRecord; shifted: RoleRecord[] } {
     const role: RoleRecord = {
       id: this.newId(input.id, guild.roles),
       name: input.name,
@@ -596,8 +587,25 @@ export class EmulatorState {
       botId: input.botId ?? null,
     };
     guild.roles.set(role.id, role);
-    this.reorder(guild, role, input.position);
-    return role;
+    const shifted = this.reorder(guild, role, input.position).filter((moved) => moved !== role);
+    return { role, shifted };
+  }
+
+  private announceRoles(guildId: string, created: RoleRecord, shifted: RoleRecord[]): void {
+    this.emit({
+      guildId,
+      t: 'GUILD_ROLE_CREATE',
+      d: { guild_id: guildId, role: toApiRole(created) },
+      intent: GatewayIntents.GUILDS,
+    });
+    for (const role of shifted) {
+      this.emit({
+        guildId,
+        t: 'GUILD_ROLE_UPDATE',
+        d: { guild_id: guildId, role: toApiRole(role) },
+        intent: GatewayIntents.GUILDS,
+      });
+    }
   }
 
   // Discord keeps non-@everyone roles at positions 1..n; moving one shifts the roles in between.
