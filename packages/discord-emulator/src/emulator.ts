@@ -278,7 +278,8 @@ export async function startEmulator(options?: EmulatorOptions): Promise<DiscordE
     }
     if (path.startsWith(`${API_PREFIX}/`)) {
       const result = await pipeline.run(request, path.slice(API_PREFIX.length), url.searchParams, rawBody);
-      if (result.kind === 'drop') request.socket.destroy();
+      // A TCP reset, as a dying load balancer sends: clients see ECONNRESET.
+      if (result.kind === 'drop') request.socket.resetAndDestroy();
       else write(response, result.response);
       return;
     }
