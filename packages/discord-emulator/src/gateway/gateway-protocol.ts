@@ -22,6 +22,7 @@ export const CloseCode = {
   AUTHENTICATION_FAILED: { code: 4004, reason: 'Authentication failed.' },
   ALREADY_AUTHENTICATED: { code: 4005, reason: 'Already authenticated.' },
   INVALID_SEQ: { code: 4007, reason: 'Invalid seq.' },
+  RATE_LIMITED: { code: 4008, reason: 'Rate limited.' },
   SESSION_TIMED_OUT: { code: 4009, reason: 'Session timed out.' },
   INVALID_SHARD: { code: 4010, reason: 'Invalid shard.' },
   SHARDING_REQUIRED: { code: 4011, reason: 'Sharding required.' },
@@ -46,3 +47,6 @@ export function shardOf(guildId: string, shardCount: number): number {
 
 /** Guilds one shard may hold before Discord requires more shards (close 4011). */
 export const MAX_GUILDS_PER_SHARD = 2500;
+
+/** Gateway send limit per connection: 120 payloads per 60 seconds, then close 4008. */
+export const SEND_LIMIT = { payloads: 120, windowMs: 60_000 } as const;

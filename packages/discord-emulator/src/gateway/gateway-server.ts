@@ -13,6 +13,7 @@ import {
   type GatewayPayload,
   MAX_GUILDS_PER_SHARD,
   Opcode,
+  SEND_LIMIT,
   shardOf,
 } from './gateway-protocol';
 import { GatewaySession } from './gateway-session';
@@ -44,6 +45,8 @@ interface Connection {
   compress: boolean;
   heartbeatDeadline: NodeJS.Timeout | null;
   reconnectDeadline: NodeJS.Timeout | null;
+  /** Payloads received in the current send-limit window. */
+  received: { count: number; windowEndsAt: number };
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -178,6 +181,7 @@ export class GatewayServer implements GatewayFaultTarget {
       compress: false,
       heartbeatDeadline: null,
       reconnectDeadline: null,
+      received: { count: 0, windowEndsAt: this.options.now() + SEND_LIMIT.windowMs },
     };
     this.connections.add(connection);
     ws.on('message', (data, isBinary) => this.onMessage(connection, data, isBinary));
@@ -207,6 +211,15 @@ export class GatewayServer implements GatewayFaultTarget {
   }
 
   private onMessage(connection: Connection, data: RawData, isBinary: boolean): void {
+    const now = this.options.now();
+    if (now >= connection.received.windowEndsAt) {
+      connection.received = { count: 0, windowEndsAt: now + SEND_LIMIT.windowMs };
+    }
+    connection.received.count += 1;
+    if (connection.received.count > SEND_LIMIT.payloads) {
+      this.close(connection, CloseCode.RATE_LIMITED);
+      return;
+    }
     let payload: unknown;
     try {
       if (isBinary) throw new Error('binary frames are ETF or compressed, neither is accepted');
@@ -318,7 +331,8 @@ export class GatewayServer implements GatewayFaultTarget {
     this.lastIdentify.set(bucket, now);
     this.sessionStarts.remaining -= 1;
 
-    const session = new GatewaySession(shardId, shardCount, intents);
+    const threshold = typeof data.large_threshold === 'number' ? data.large_threshold : 50;
+    const session = new GatewaySession(shardId, shardCount, intents, Math.min(250, Math.max(50, threshold)));
     this.sessions.set(session.id, session);
     this.attached.set(session, connection);
     connection.session = session;
@@ -453,14 +467,16 @@ export class GatewayServer implements GatewayFaultTarget {
     }
   }
 
-  // Without GUILD_MEMBERS, GUILD_CREATE carries only the bot's own member.
+  // GUILD_CREATE lists members only with GUILD_MEMBERS and only for guilds that are not large; otherwise
+  // it carries the bot's own member and the client has to request the rest (op 8), as on Discord.
   private guildCreateFor(session: GatewaySession, guildId: string): Record<string, unknown> {
     const payload = this.options.state.guildCreatePayload(guildId);
-    if ((session.intents & GatewayIntents.GUILD_MEMBERS) !== 0n) return payload;
+    const large = (payload.member_count as number) > session.largeThreshold;
+    if ((session.intents & GatewayIntents.GUILD_MEMBERS) !== 0n && !large) return { ...payload, large };
     const members = (payload.members as { user: { id: string } }[]).filter(
       (member) => member.user.id === this.options.state.botUserId,
     );
-    return { ...payload, members };
+    return { ...payload, large, members };
   }
 
   private send(connection: Connection, payload: GatewayPayload): void {

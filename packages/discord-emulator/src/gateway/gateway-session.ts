@@ -20,6 +20,8 @@ export class GatewaySession {
     readonly shardId: number,
     readonly shardCount: number,
     readonly intents: bigint,
+    /** Member count above which a guild is "large" and GUILD_CREATE omits its member list (50..250). */
+    readonly largeThreshold = 50,
   ) {}
 
   get sequence(): number {

@@ -121,6 +121,23 @@ describe('identify, READY and GUILD_CREATE', () => {
     await client.waitFor('GUILD_ROLE_CREATE', (dispatch) => dispatch.d.guild_id === seed.guildId);
     expect(client.of('GUILD_MEMBER_ADD')).toEqual([]);
   });
+
+  it('omits the member list of large guilds and serves it through REQUEST_GUILD_MEMBERS (op 8)', async () => {
+    const { state } = emulator;
+    for (let i = 0; i < 50; i += 1)
+      state.joinGuild(seed.guildId, state.createUser({ username: `member${i}` }).id);
+    const client = connect({ intents: GUILDS | GUILD_MEMBERS });
+    await client.manager.connect();
+    const created = await client.waitFor('GUILD_CREATE', (dispatch) => dispatch.d.id === seed.guildId);
+    expect(created.d).toMatchObject({ large: true, member_count: 54 });
+    expect((created.d.members as { user: { id: string } }[]).map((member) => member.user.id)).toEqual([
+      emulator.botUserId,
+    ]);
+    await client.manager.send(0, { op: 8, d: { guild_id: seed.guildId, query: '', limit: 0, nonce: 'all' } });
+    const chunk = await client.waitFor('GUILD_MEMBERS_CHUNK');
+    expect(chunk.d).toMatchObject({ guild_id: seed.guildId, chunk_index: 0, chunk_count: 1, nonce: 'all' });
+    expect(chunk.d.members as unknown[]).toHaveLength(54);
+  });
 });
 
 describe('close codes', () => {
@@ -140,7 +157,7 @@ describe('close codes', () => {
     await eventually(() => client.closes.some((close) => close.code === 4014), 3000, 'close 4014');
   });
 
-  it('closes with 4013, 4010, 4003, 4005 and 4012 for the matching mistakes', async () => {
+  it('closes with 4013, 4010, 4003, 4005, 4012 and 4008 for the matching mistakes', async () => {
     const identify = (d: Record<string, unknown>) =>
       JSON.stringify({
         op: 2,
@@ -173,6 +190,11 @@ describe('close codes', () => {
 
     const version = await rawGateway(emulator, '?v=9&encoding=json');
     await expect(version.closed).resolves.toMatchObject({ code: 4012 });
+
+    const chatty = await rawGateway(emulator);
+    for (let i = 0; i < 121; i += 1) chatty.socket.send(JSON.stringify({ op: 1, d: null }));
+    await expect(chatty.closed).resolves.toEqual({ code: 4008, reason: 'Rate limited.' });
+    expect(chatty.messages.filter((message) => message.op === 11)).toHaveLength(120);
   });
 
   it('refuses ETF and transport compression at the upgrade', async () => {
