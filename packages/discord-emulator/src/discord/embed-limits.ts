@@ -1,9 +1,9 @@
 import { type FormErrors } from './form-errors';
 
 /** Discord's documented cap on the combined text of all embeds of one message. */
-export const MAX_EMBED_TOTAL_CHARACTERS = 6000;
+const MAX_EMBED_TOTAL_CHARACTERS = 6000;
 /** Message content cap for bots (the OpenAPI schema allows 4000, which only Nitro users get). */
-export const MAX_CONTENT_CHARACTERS = 2000;
+const MAX_CONTENT_CHARACTERS = 2000;
 
 /** The embed fields that count towards the 6000-character total; everything else is ignored. */
 export interface EmbedText {

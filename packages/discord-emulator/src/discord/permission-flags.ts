@@ -56,8 +56,6 @@ export const PermissionFlags = {
   BYPASS_SLOWMODE: 1n << 52n,
 } as const;
 
-export type PermissionName = keyof typeof PermissionFlags;
-
 /** Every defined bit: what ADMINISTRATOR and guild ownership grant. */
 export const ALL_PERMISSIONS: bigint = Object.values(PermissionFlags).reduce((all, bit) => all | bit, 0n);
 

@@ -1,5 +1,5 @@
 /** Discord's epoch (2015-01-01T00:00:00Z) in milliseconds. */
-export const DISCORD_EPOCH = 1_420_070_400_000n;
+const DISCORD_EPOCH = 1_420_070_400_000n;
 const MAX_SNOWFLAKE = (1n << 64n) - 1n;
 
 /** Whether `value` is a snowflake Discord would accept in a path: decimal digits within 64 bits. */

@@ -31,7 +31,7 @@ export interface TokenGrant {
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** Random alphanumeric string, the shape of Discord's 30-character codes and tokens. */
-export function randomToken(length = 30): string {
+function randomToken(length = 30): string {
   const bytes = randomBytes(length);
   let token = '';
   for (const byte of bytes) token += ALPHANUMERIC[byte % ALPHANUMERIC.length];

@@ -7,7 +7,7 @@ import { type RestContext } from '../rest/rest-context';
 import { type TokenGrant } from './oauth-store';
 
 /** Scopes the emulated authorize screen accepts; anything else is `invalid_scope`. */
-export const KNOWN_SCOPES: ReadonlySet<string> = new Set([
+const KNOWN_SCOPES: ReadonlySet<string> = new Set([
   'identify',
   'email',
   'connections',

@@ -19,11 +19,7 @@ interface AddGuildMemberBody {
  * The guild a bot call targets. A guild that does not exist is 10004; one that exists but the bot is not
  * in answers 50001 Missing Access for sub-resources, and 10004 for the guild itself (as Discord does).
  */
-export function botGuild(
-  ctx: RestContext,
-  guildId: string,
-  whenAbsent: 'unknown' | 'missing-access',
-): GuildRecord {
+function botGuild(ctx: RestContext, guildId: string, whenAbsent: 'unknown' | 'missing-access'): GuildRecord {
   const guild = ctx.state.guild(guildId);
   if (!guild) throw DiscordErrors.unknownGuild();
   if (!guild.members.has(ctx.state.botUserId)) {
