@@ -15,6 +15,8 @@ const shared = {
   // Workspace packages resolve to their TypeScript sources, so tests need no build.
   testEnvironmentOptions: { customExportConditions: ['@inflow/source', 'node', 'node-addons'] },
   transform: { '^.+\\.ts$': swc },
+  // The test fixtures package is a tool of the tests, not a dependency of the packages under test.
+  moduleNameMapper: { '^@inflow/testing$': '<rootDir>/packages/testing/src/index.ts' },
   roots: ['<rootDir>/packages', '<rootDir>/services'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };
@@ -29,15 +31,15 @@ module.exports = {
       testMatch: ['**/*.int-spec.ts'],
       globalSetup: '<rootDir>/packages/testing/src/jest/global-setup.ts',
       globalTeardown: '<rootDir>/packages/testing/src/jest/global-teardown.ts',
-      testTimeout: 30_000,
+      setupFilesAfterEnv: ['<rootDir>/packages/testing/src/jest/integration-timeout.ts'],
     },
     {
       ...shared,
       displayName: 'e2e',
       testMatch: ['**/*.e2e-spec.ts'],
-      globalSetup: '<rootDir>/packages/testing/src/jest/global-setup.ts',
+      globalSetup: '<rootDir>/packages/testing/src/jest/e2e-global-setup.ts',
       globalTeardown: '<rootDir>/packages/testing/src/jest/global-teardown.ts',
-      testTimeout: 120_000,
+      setupFilesAfterEnv: ['<rootDir>/packages/testing/src/jest/e2e-timeout.ts'],
     },
   ],
 };

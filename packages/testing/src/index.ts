@@ -1,3 +1,12 @@
 export { createTestDatabase, createEmptyDatabase, dropDatabase, type TestDatabase } from './test-database';
 export { uniqueRedisPrefix, deleteRedisKeys } from './redis-prefix';
 export { testEnv, databaseUrl } from './test-env';
+export {
+  freePort,
+  httpGet,
+  repoRoot,
+  startNode,
+  typeScriptExecArgv,
+  waitForStatus,
+  type RunningProcess,
+} from './processes';

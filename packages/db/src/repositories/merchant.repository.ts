@@ -26,6 +26,10 @@ export class MerchantRepository {
     });
   }
 
+  async list(): Promise<Merchant[]> {
+    return this.manager.getRepository(MerchantEntity).find({ order: { createdAt: 'ASC' } });
+  }
+
   async findById(merchantId: string): Promise<Merchant | null> {
     return this.manager.getRepository(MerchantEntity).findOneBy({ id: merchantId });
   }

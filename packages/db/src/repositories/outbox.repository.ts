@@ -68,10 +68,13 @@ export class OutboxRepository {
     return rows[0] ?? { pending: 0, oldestAgeSeconds: 0 };
   }
 
-  /** Deletes published rows older than `olderThan`; the outbox is a queue, not an archive. */
+  /**
+   * Deletes published rows older than `olderThan`; the outbox is a queue, not an archive. Dead rows stay
+   * until someone has looked at them.
+   */
   async prunePublished(olderThan: Date): Promise<number> {
     const result = await this.manager.query<Array<{ n: number }>>(
-      `WITH gone AS (DELETE FROM outbox WHERE published_at < $1 RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+      `WITH gone AS (DELETE FROM outbox WHERE published_at < $1 AND dead_at IS NULL RETURNING 1) SELECT count(*)::int AS n FROM gone`,
       [olderThan],
     );
     return result[0]?.n ?? 0;

@@ -1,18 +1,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { typeScriptExecArgv } from '@inflow/testing';
 
 /**
- * Starts a TypeScript file of this package in a child node process (see swc-register.cjs), with an IPC
+ * Starts a TypeScript file of this package in a child node process (compiled on load), with an IPC
  * channel for `process.send` and the child's output on the test's console.
  */
 export function forkTypeScript(entry: string, env: Record<string, string>): ChildProcess {
   return fork(entry, [], {
-    execArgv: [
-      '--conditions=@inflow/source',
-      '--enable-source-maps',
-      '--require',
-      join(__dirname, 'swc-register.cjs'),
-    ],
+    execArgv: [...typeScriptExecArgv],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

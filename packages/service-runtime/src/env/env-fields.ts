@@ -57,15 +57,15 @@ export const logLevel = z
 
 /**
  * `QUEUE_PREFIX`: the BullMQ key prefix. A `{hash tag}` keeps every key of a queue in one Redis
- * Cluster slot, which BullMQ's multi-key scripts need; `:` is left out because BullMQ uses it as the
- * separator after the prefix.
+ * Cluster slot, which BullMQ's multi-key scripts need. `:` is allowed, as in Redis key namespaces
+ * (`inflow:staging`); BullMQ puts another `:` after the prefix.
  */
 export const queuePrefix = z
   .string()
   .min(1, { error: 'must not be empty' })
-  .max(64, { error: 'must be at most 64 characters' })
-  .regex(/^[\w.-]*(?:\{[\w.-]+\}[\w.-]*)?$/, {
-    error: 'must use only letters, digits, "-", "_", "." and at most one {hash-tag}',
+  .max(100, { error: 'must be at most 100 characters' })
+  .regex(/^[\w.:-]*(?:\{[\w.:-]+\}[\w.:-]*)?$/, {
+    error: 'must use only letters, digits, "-", "_", ".", ":" and at most one {hash-tag}',
   })
   .default('inflow');
 

@@ -85,7 +85,7 @@ describe('loadEnv', () => {
     ['PORT', '30OO', 'PORT must be an integer between 1 and 65535'],
     ['PORT', '-1', 'PORT must be an integer between 1 and 65535'],
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent'],
-    ['QUEUE_PREFIX', 'inflow:prod', 'QUEUE_PREFIX must use only letters, digits'],
+    ['QUEUE_PREFIX', 'inflow prod', 'QUEUE_PREFIX must use only letters, digits'],
     ['QUEUE_PREFIX', '{a}{b}', 'QUEUE_PREFIX must use only letters, digits'],
     [
       'SHUTDOWN_TIMEOUT_MS',

@@ -1,8 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { join } from 'node:path';
-
-const SWC_REGISTER = join(__dirname, 'swc-register.cjs');
+import { typeScriptExecArgv } from '@inflow/testing';
 
 export interface TypeScriptProcess {
   child: ChildProcess;
@@ -17,13 +15,12 @@ export interface TypeScriptProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs a TypeScript file in a child node process through swc-register.cjs. */
+/** Runs a TypeScript file in a child node process, compiled on load (see @inflow/testing). */
 export function runTypeScript(file: string, env: NodeJS.ProcessEnv): TypeScriptProcess {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@inflow/source', '--enable-source-maps', '--require', SWC_REGISTER, file],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [...typeScriptExecArgv, file], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const lineWaiters = new Set<() => void>();
