@@ -1,0 +1,2 @@
+export { runWorkerService, type WorkerHost } from './run-worker-service';
+export { workerEnvFields, type WorkerEnv } from './worker-env';

@@ -1,0 +1,4 @@
+import { runWorkerService } from '@inflow/worker-host';
+import { loadServiceEnv } from './env';
+
+runWorkerService('gateway-worker', loadServiceEnv, () => Promise.resolve());

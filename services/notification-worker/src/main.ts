@@ -1,0 +1,4 @@
+import { runWorkerService } from '@inflow/worker-host';
+import { loadServiceEnv } from './env';
+
+runWorkerService('notification-worker', loadServiceEnv, () => Promise.resolve());

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { loadEnv } from '@inflow/service-runtime';
+import { workerEnvFields } from '@inflow/worker-host';
+
+const schema = z.object({
+  ...workerEnvFields(3002),
+});
+
+export type Env = z.output<typeof schema>;
+
+export function loadServiceEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  return loadEnv('role-sync-worker', schema, source);
+}
