@@ -1,20 +1,14 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { typeScriptExecArgv } from '@inflow/testing';
 import { eventually } from './test/fixtures';
 
 describe('emulator CLI', () => {
   it('prints its URLs and a seeded guild, serves, and stops cleanly on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      [
-        '--require',
-        join(__dirname, 'test', 'swc-register.cjs'),
-        join(__dirname, 'cli.ts'),
-        '--port',
-        '0',
-        '--quiet',
-      ],
+      [...typeScriptExecArgv, join(__dirname, 'cli.ts'), '--port', '0', '--quiet'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
