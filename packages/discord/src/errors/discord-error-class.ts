@@ -18,11 +18,7 @@ export type RateLimitScope = 'user' | 'global' | 'shared';
 
 /** What the merchant has to fix; each comes with a sentence saying how. */
 export type MerchantActionCode =
-  | 'missing_permissions'
-  | 'unknown_role'
-  | 'missing_access'
-  | 'unknown_channel'
-  | 'channel_not_text';
+  'missing_permissions' | 'unknown_role' | 'missing_access' | 'unknown_channel' | 'channel_not_text';
 
 /** The classification of one failed Discord call, with what the reaction needs to know. */
 export type DiscordErrorClass =

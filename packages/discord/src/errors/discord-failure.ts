@@ -35,7 +35,8 @@ export const MERCHANT_FIXES: Readonly<Record<MerchantActionCode, string>> = {
     'The bot cannot see this server or channel: re-invite the bot, or allow "View Channel" for its role in the ' +
     "channel's permissions (Edit Channel > Permissions).",
   unknown_channel: 'The notification channel no longer exists: pick another channel in the guild settings.',
-  channel_not_text: 'The notification channel cannot hold messages: pick a text channel in the guild settings.',
+  channel_not_text:
+    'The notification channel cannot hold messages: pick a text channel in the guild settings.',
 };
 
 // The Discord codes this project reacts to specifically; any other code is judged by its status.

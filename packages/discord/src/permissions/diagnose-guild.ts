@@ -155,7 +155,12 @@ export function diagnoseGuild(input: DiagnoseGuildInput): GuildDiagnosis {
       [
         ['channel_missing_view', PermissionFlagsBits.ViewChannel, 'View Channel', 'cannot see'],
         ['channel_missing_send', PermissionFlagsBits.SendMessages, 'Send Messages', 'cannot post in'],
-        ['channel_missing_embed_links', PermissionFlagsBits.EmbedLinks, 'Embed Links', 'cannot post embeds in'],
+        [
+          'channel_missing_embed_links',
+          PermissionFlagsBits.EmbedLinks,
+          'Embed Links',
+          'cannot post embeds in',
+        ],
       ] as const
     ).find(([, flag]) => !hasPermission(permissions, flag));
     if (missing) {

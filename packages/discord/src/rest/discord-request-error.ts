@@ -38,7 +38,10 @@ export class DiscordRequestError extends Error {
       cause?: unknown;
     },
   ) {
-    const outcome = input.status === null ? 'no response' : `${input.status}${input.code === null ? '' : ` code ${input.code}`}`;
+    const outcome =
+      input.status === null
+        ? 'no response'
+        : `${input.status}${input.code === null ? '' : ` code ${input.code}`}`;
     super(
       `Discord ${input.method} ${input.route} failed (${outcome}, ${input.classification.kind}): ${input.detail}`,
       input.cause === undefined ? undefined : { cause: input.cause },

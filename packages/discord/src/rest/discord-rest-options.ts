@@ -23,14 +23,17 @@ export const REST_TIMEOUT_DISABLED = 2 ** 31 - 1;
 export function resolveRestOptions(options: DiscordRestOptions): Required<DiscordRestOptions> {
   const retries = options.retries ?? DEFAULT_RETRIES;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isInteger(retries) || retries < 0) throw new RangeError(`retries must be an integer ≥ 0, got ${retries}`);
+  if (!Number.isInteger(retries) || retries < 0)
+    throw new RangeError(`retries must be an integer ≥ 0, got ${retries}`);
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > REST_TIMEOUT_DISABLED)
     throw new RangeError(`timeoutMs must be within 1..${REST_TIMEOUT_DISABLED}, got ${timeoutMs}`);
   const url = new URL(options.apiBaseUrl);
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new RangeError(`apiBaseUrl must be http(s), got ${options.apiBaseUrl}`);
   if (/\/v\d+\/?$/.test(url.pathname))
-    throw new RangeError(`apiBaseUrl must not include the API version (it is added), got ${options.apiBaseUrl}`);
+    throw new RangeError(
+      `apiBaseUrl must not include the API version (it is added), got ${options.apiBaseUrl}`,
+    );
   return {
     apiBaseUrl: options.apiBaseUrl.replace(/\/+$/, ''),
     retries,
