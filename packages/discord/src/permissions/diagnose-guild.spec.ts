@@ -113,7 +113,7 @@ describe('diagnoseGuild', () => {
       [],
     ],
     [
-      'bot role below VIP',
+      "a tie with VIP won by the bot's older role",
       (input) => withRole(input, BOT_ROLE, { position: 2 }),
       // Same position as VIP: VIP's id is larger (younger), so the bot's role ranks above it.
       [],
