@@ -8,3 +8,4 @@ export * from './access/access-rule';
 export * from './access/subscription-state';
 export * from './jobs/queue-names';
 export * from './jobs/job-catalog';
+export * from './api/responses.schema';

@@ -2,21 +2,45 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { createDataSource, pingDatabase, type DataSourceOptions } from './data-source';
 import { migrateDown, migrateUp, migrationStatus, type MigrationStatus } from './migrator';
 import { ApiKeyRepository } from './repositories/api-key.repository';
+import { CustomerRepository } from './repositories/customer.repository';
+import { DiscordGuildRepository } from './repositories/discord-guild.repository';
+import { DiscordLinkRepository } from './repositories/discord-link.repository';
+import { InboundEventRepository } from './repositories/inbound-event.repository';
 import { MerchantRepository } from './repositories/merchant.repository';
+import { OAuthStateRepository } from './repositories/oauth-state.repository';
+import { OfferRepository } from './repositories/offer.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
+import { RoleGrantRepository } from './repositories/role-grant.repository';
+import { SubscriptionRepository } from './repositories/subscription.repository';
 
 /** Every repository, bound to one EntityManager: the root one, or a transaction's. */
 export interface Repositories {
   merchants: MerchantRepository;
   apiKeys: ApiKeyRepository;
+  customers: CustomerRepository;
+  discordGuilds: DiscordGuildRepository;
+  discordLinks: DiscordLinkRepository;
+  inboundEvents: InboundEventRepository;
+  oauthStates: OAuthStateRepository;
+  offers: OfferRepository;
   outbox: OutboxRepository;
+  roleGrants: RoleGrantRepository;
+  subscriptions: SubscriptionRepository;
 }
 
 function repositoriesFor(manager: EntityManager): Repositories {
   return {
     merchants: new MerchantRepository(manager),
     apiKeys: new ApiKeyRepository(manager),
+    customers: new CustomerRepository(manager),
+    discordGuilds: new DiscordGuildRepository(manager),
+    discordLinks: new DiscordLinkRepository(manager),
+    inboundEvents: new InboundEventRepository(manager),
+    oauthStates: new OAuthStateRepository(manager),
+    offers: new OfferRepository(manager),
     outbox: new OutboxRepository(manager),
+    roleGrants: new RoleGrantRepository(manager),
+    subscriptions: new SubscriptionRepository(manager),
   };
 }
 

@@ -10,3 +10,5 @@ export {
   waitForStatus,
   type RunningProcess,
 } from './processes';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy';
+export { eventually } from './eventually';

@@ -1,3 +1,4 @@
+import { Pool } from 'pg';
 import { Database } from '@inflow/db';
 import { quoteIdent, withAdminClient } from './admin-client';
 import { databaseUrl, testEnv } from './test-env';
@@ -7,6 +8,11 @@ export interface TestDatabase {
   url: string;
   name: string;
   db: Database;
+  /** Runs SQL directly, for arranging and checking what repositories do not expose. */
+  sql<Row extends Record<string, unknown> = Record<string, unknown>>(
+    text: string,
+    params?: unknown[],
+  ): Promise<Row[]>;
   /** Closes the connection and drops the database. */
   drop(): Promise<void>;
 }
@@ -68,11 +74,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   });
   const url = databaseUrl(name);
   const db = await Database.connect({ url, applicationName: 'inflow-test', poolSize: 5 });
+  const pool = new Pool({ connectionString: url, max: 2 });
   return {
     url,
     name,
     db,
+    sql: async <Row extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
+      (await pool.query<Row>(text, params)).rows,
     drop: async () => {
+      await pool.end();
       await db.close();
       await dropDatabase(name);
     },

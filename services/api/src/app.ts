@@ -1,10 +1,18 @@
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, { Router, type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { isDatabaseUnavailableError } from '@inflow/db';
 import type { HealthHandlers, Logger } from '@inflow/service-runtime';
 import { ProblemError, problems, sendProblem } from './http/problem';
+import { mountRoutes, type RouteDefinition } from './http/route';
 
 export interface AppDependencies {
   logger: Logger;
   health: HealthHandlers;
+  routes: readonly RouteDefinition[];
+  /** Run before every merchant route: authentication, then rate limiting. */
+  merchantMiddleware: readonly RequestHandler[];
+  openApi: () => unknown;
+  /** Observes each finished request (metrics). */
+  onRequest?: (route: string, method: string, status: number, durationSeconds: number) => void;
 }
 
 /** Bodies above this are refused before parsing; events and offers are small. */
@@ -15,16 +23,35 @@ export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
 
+  if (deps.onRequest !== undefined) app.use(observe(deps.onRequest));
   app.get('/healthz', deps.health.healthz);
   app.get('/readyz', deps.health.readyz);
   app.get('/metrics', deps.health.metrics);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(deps.openApi());
+  });
 
   app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  const router = Router();
+  mountRoutes(router, deps.routes, deps.merchantMiddleware);
+  app.use(router);
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+function observe(onRequest: NonNullable<AppDependencies['onRequest']>): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      onRequest(route, req.method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  };
 }
 
 const notFound: RequestHandler = (_req, _res, next) => {
@@ -38,7 +65,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (error instanceof ProblemError) {
-      sendProblem(res, error.problem);
+      sendProblem(res, error.problem, error.headers);
       return;
     }
     const bodyError = error as { type?: string; status?: number; expose?: boolean; message?: string };
@@ -67,6 +94,15 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
         new ProblemError(bodyError.status, 'bad-request', 'Bad Request', bodyError.message ?? 'Bad request.')
           .problem,
       );
+      return;
+    }
+    if (isDatabaseUnavailableError(error)) {
+      logger.warn({ err: error, method: req.method, path: req.path }, 'database unavailable');
+      const unavailable = problems.unavailableRetry(
+        'The database is unavailable; nothing was written. Retry shortly.',
+        2,
+      );
+      sendProblem(res, unavailable.problem, unavailable.headers);
       return;
     }
     logger.error({ err: error, method: req.method, path: req.path }, 'request failed');

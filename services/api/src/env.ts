@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   databaseUrl,
+  envInteger,
   envUrl,
   loadEnv,
   logLevel,
@@ -10,11 +11,23 @@ import {
   shutdownTimeoutMs,
 } from '@inflow/service-runtime';
 
+const secret = z.string().min(1);
+
 const schema = z.object({
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
   PORT: port(3000),
   PUBLIC_URL: envUrl(['http:', 'https:']).default('http://localhost:3000'),
+  DISCORD_API_URL: envUrl(['http:', 'https:']).default('https://discord.com/api'),
+  DISCORD_OAUTH_AUTHORIZE_URL: envUrl(['http:', 'https:']).default('https://discord.com/oauth2/authorize'),
+  DISCORD_BOT_TOKEN: secret,
+  DISCORD_CLIENT_ID: z
+    .string()
+    .regex(/^[1-9][0-9]{16,19}$/, { error: 'must be the application id (a Discord id)' }),
+  DISCORD_CLIENT_SECRET: secret,
+  DISCORD_GLOBAL_RATE_LIMIT: envInteger(1, 10_000).default(50),
+  /** Requests per second per API key, shared by every api replica. */
+  API_RATE_LIMIT_PER_SECOND: envInteger(1, 1_000_000).default(200),
   LOG_LEVEL: logLevel,
   QUEUE_PREFIX: queuePrefix,
   SHUTDOWN_TIMEOUT_MS: shutdownTimeoutMs,

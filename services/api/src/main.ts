@@ -1,18 +1,11 @@
 import { once } from 'node:events';
 import { Database } from '@inflow/db';
-import { createRedisConnection, pingRedis } from '@inflow/queue';
-import {
-  createHealthHandlers,
-  createLifecycle,
-  createLogger,
-  createMetrics,
-  runService,
-} from '@inflow/service-runtime';
-import { createApp } from './app';
+import { createRedisConnection } from '@inflow/queue';
+import { createLifecycle, createLogger, createMetrics, runService } from '@inflow/service-runtime';
+import { composeApi } from './compose-api';
 import { loadApiEnv } from './env';
 
 const SERVICE = 'api';
-const READINESS_TIMEOUT_MS = 900;
 
 void runService(SERVICE, async (context) => {
   const env = loadApiEnv();
@@ -22,7 +15,7 @@ void runService(SERVICE, async (context) => {
 
   const db = await Database.connect({ url: env.DATABASE_URL, applicationName: SERVICE });
   lifecycle.onShutdown('postgres', () => db.close());
-
+  // Fails fast while Redis is down: requests never wait on it, and the outbox keeps the jobs.
   const redis = createRedisConnection(env.REDIS_URL, {
     purpose: 'producer',
     name: SERVICE,
@@ -32,14 +25,17 @@ void runService(SERVICE, async (context) => {
     await redis.quit().catch(() => redis.disconnect());
   });
 
-  const health = createHealthHandlers({
+  const api = composeApi({
+    env,
+    db,
+    redis,
+    logger,
     registry: metrics.registry,
     isShuttingDown: lifecycle.isShuttingDown,
-    timeoutMs: READINESS_TIMEOUT_MS,
-    checks: { postgres: () => db.ping(), redis: () => pingRedis(redis, READINESS_TIMEOUT_MS) },
   });
-  const app = createApp({ logger, health });
-  const server = app.listen(env.PORT);
+  lifecycle.onShutdown('outbox-relay', () => api.close());
+
+  const server = api.app.listen(env.PORT);
   await once(server, 'listening');
   lifecycle.onShutdown('http', async () => {
     // Stop accepting, let requests in flight finish, drop idle keep-alive sockets.

@@ -7,6 +7,7 @@ export type GuildHealthStatus = 'healthy' | 'needs_action' | 'unreachable';
 /** One problem found with a guild's setup, with the sentence that tells the merchant how to fix it. */
 export interface GuildHealthProblem {
   code: string;
+  severity?: 'error' | 'warning';
   message: string;
   roleId?: string;
   channelId?: string;

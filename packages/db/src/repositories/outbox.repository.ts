@@ -25,6 +25,28 @@ export class OutboxRepository {
   }
 
   /**
+   * Queues a role sync for every linked member of an offer's subscribers in each of `guildIds` (the
+   * offer's old and new guild when its role moved), in one statement.
+   */
+  async addRoleSyncForOffer(offerId: string, guildIds: readonly string[], reason: string): Promise<number> {
+    if (guildIds.length === 0) return 0;
+    const rows = await this.manager.query<Array<{ n: number }>>(
+      `WITH added AS (
+         INSERT INTO outbox (job_name, payload)
+         SELECT DISTINCT 'role-sync.member',
+                jsonb_build_object('guildId', g.guild_id, 'userId', l.discord_user_id, 'reason', $3::text)
+           FROM subscription s
+           JOIN discord_link l ON l.customer_id = s.customer_id
+          CROSS JOIN unnest($2::text[]) AS g(guild_id)
+          WHERE s.offer_id = $1
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM added`,
+      [offerId, guildIds, reason],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /**
    * Claims up to `limit` unpublished rows in one transaction (`FOR UPDATE SKIP LOCKED`, so relays running
    * side by side take disjoint rows), hands them to `publish`, marks them published and commits. If
    * `publish` throws, the transaction rolls back and the rows stay for the next attempt. A crash between

@@ -39,3 +39,11 @@ describe('Router', () => {
     expect(router.match('GET', '/users//')).toEqual({ kind: 'not-found' });
   });
 });
+
+describe('Router with percent-encoded paths', () => {
+  it('matches a literal segment sent percent-encoded, as an HTTP server decodes it', () => {
+    const router = new Router([route('GET', '/users/@me'), route('GET', '/users/{user_id}')]);
+    const match = router.match('GET', '/users/%40me');
+    expect(match.kind === 'matched' && match.route.template).toBe('/users/@me');
+  });
+});

@@ -68,7 +68,8 @@ export class Router {
       const part = parts[i];
       if (segment === undefined || part === undefined) return undefined;
       if ('literal' in segment) {
-        if (segment.literal !== part) return undefined;
+        // Percent-encoding is not part of a segment's identity: `/users/%40me` is `/users/@me`.
+        if (segment.literal !== safeDecode(part)) return undefined;
       } else {
         if (part === '') return undefined;
         params[segment.param] = safeDecode(part);

@@ -21,10 +21,20 @@ export const PROBLEM_BASE = 'https://docs.inflow.example/problems/';
 
 export class ProblemError extends Error {
   readonly problem: Problem;
+  /** Response headers that belong to the problem, such as Retry-After. */
+  readonly headers: Record<string, string>;
 
-  constructor(status: number, kind: string, title: string, detail: string, extra: Partial<Problem> = {}) {
+  constructor(
+    status: number,
+    kind: string,
+    title: string,
+    detail: string,
+    extra: Partial<Problem> = {},
+    headers: Record<string, string> = {},
+  ) {
     super(detail);
     this.problem = { type: `${PROBLEM_BASE}${kind}`, title, status, detail, ...extra };
+    this.headers = headers;
   }
 }
 
@@ -45,4 +55,32 @@ export const problems = {
       { errors },
     ),
   unavailable: (detail: string) => new ProblemError(503, 'unavailable', 'Service Unavailable', detail),
+  unsupportedMediaType: () =>
+    new ProblemError(
+      415,
+      'unsupported-media-type',
+      'Unsupported Media Type',
+      'Send the body as application/json.',
+    ),
+  unprocessable: (detail: string, errors: FieldProblem[] = [], kind = 'unprocessable') =>
+    new ProblemError(422, kind, 'Unprocessable Content', detail, errors.length > 0 ? { errors } : {}),
+  conflict: (detail: string, kind = 'conflict') => new ProblemError(409, kind, 'Conflict', detail),
+  tooManyRequests: (retryAfterSeconds: number) =>
+    new ProblemError(
+      429,
+      'rate-limited',
+      'Too Many Requests',
+      `Too many requests for this API key; retry in ${retryAfterSeconds} s.`,
+      {},
+      { 'Retry-After': String(retryAfterSeconds) },
+    ),
+  unavailableRetry: (detail: string, retryAfterSeconds: number) =>
+    new ProblemError(
+      503,
+      'unavailable',
+      'Service Unavailable',
+      detail,
+      {},
+      { 'Retry-After': String(retryAfterSeconds) },
+    ),
 };

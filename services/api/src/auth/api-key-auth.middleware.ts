@@ -1,0 +1,27 @@
+import type { RequestHandler } from 'express';
+import type { Database } from '@inflow/db';
+import { problems } from '../http/problem';
+import { hashApiKey, looksLikeApiKey } from './api-key';
+
+export const API_KEY_HEADER = 'x-inflow-api-key';
+
+/**
+ * Authenticates a merchant call by `X-Inflow-Api-Key`: the key is hashed and looked up on every request,
+ * so a revoked key stops working at once. Sets `res.locals.merchantId` for the handlers.
+ */
+export function apiKeyAuth(db: Database, now: () => Date = () => new Date()): RequestHandler {
+  return async (req, res, next) => {
+    const key = req.get(API_KEY_HEADER);
+    if (key === undefined || key === '') {
+      throw problems.unauthorized('Send your API key in the X-Inflow-Api-Key header.');
+    }
+    if (!looksLikeApiKey(key))
+      throw problems.unauthorized('The X-Inflow-Api-Key header does not hold an Inflow API key.');
+    const owner = await db.repositories.apiKeys.findActiveByHash(hashApiKey(key));
+    if (owner === null) throw problems.unauthorized('This API key is unknown or was revoked.');
+    (res.locals as { merchantId?: string; apiKeyId?: string }).merchantId = owner.merchantId;
+    (res.locals as { apiKeyId?: string }).apiKeyId = owner.apiKeyId;
+    void db.repositories.apiKeys.touchLastUsed(owner.apiKeyId, now()).catch(() => undefined);
+    next();
+  };
+}

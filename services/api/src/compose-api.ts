@@ -1,0 +1,153 @@
+import type { Express } from 'express';
+import type { Redis } from 'ioredis';
+import { Histogram, type Registry } from 'prom-client';
+import { QUEUE_NAMES } from '@inflow/contracts';
+import type { Database } from '@inflow/db';
+import { DiscordBotClient, DiscordOAuthClient } from '@inflow/discord';
+import {
+  createDiscordRateLimiter,
+  createProducer,
+  pingRedis,
+  startOutboxRelay,
+  type OutboxRelay,
+} from '@inflow/queue';
+import { createHealthHandlers, type Logger } from '@inflow/service-runtime';
+import { createApp } from './app';
+import { apiKeyAuth } from './auth/api-key-auth.middleware';
+import { apiRateLimit } from './auth/api-rate-limit.middleware';
+import { GuildInspector } from './discord/guild-inspector';
+import type { ApiEnv } from './env';
+import { EventIngestionService } from './events/event-ingestion.service';
+import { eventRoutes } from './events/event.routes';
+import { GuildInstallService } from './guilds/guild-install.service';
+import { guildRoutes } from './guilds/guild.routes';
+import { GuildService } from './guilds/guild.service';
+import type { RouteDefinition } from './http/route';
+import { OfferService } from './offers/offer.service';
+import { offerRoutes } from './offers/offer.routes';
+import { openApiDocument } from './openapi/openapi-document';
+import { SubscriptionReadService } from './subscriptions/subscription-read.service';
+import { subscriptionRoutes } from './subscriptions/subscription.routes';
+
+const READINESS_TIMEOUT_MS = 900;
+
+/** What the api is built from: its configuration and the connections main.ts (or a test) opened. */
+export interface ApiParts {
+  env: Omit<ApiEnv, 'DATABASE_URL' | 'REDIS_URL' | 'PORT' | 'LOG_LEVEL' | 'SHUTDOWN_TIMEOUT_MS'>;
+  db: Database;
+  /** A `producer` connection: fails fast while Redis is down. */
+  redis: Redis;
+  logger: Logger;
+  registry: Registry;
+  isShuttingDown: () => boolean;
+}
+
+export interface ComposedApi {
+  app: Express;
+  routes: readonly RouteDefinition[];
+  relay: OutboxRelay;
+  /** Stops the relay and closes the producers; the caller closes the connections it owns. */
+  close(): Promise<void>;
+}
+
+/** Wires the api: Discord clients, producers and the outbox relay, services, routes, the express app. */
+export function composeApi(parts: ApiParts): ComposedApi {
+  const { env, db, redis, logger } = parts;
+  const producers = {
+    [QUEUE_NAMES.roleSync]: createProducer(QUEUE_NAMES.roleSync, {
+      connection: redis,
+      prefix: env.QUEUE_PREFIX,
+    }),
+    [QUEUE_NAMES.notifications]: createProducer(QUEUE_NAMES.notifications, {
+      connection: redis,
+      prefix: env.QUEUE_PREFIX,
+    }),
+    [QUEUE_NAMES.cleanup]: createProducer(QUEUE_NAMES.cleanup, {
+      connection: redis,
+      prefix: env.QUEUE_PREFIX,
+    }),
+  };
+  const relay = startOutboxRelay({
+    source: db.repositories.outbox,
+    producers,
+    onDeadLetter: (row, reason) =>
+      logger.error({ outboxId: row.id, jobName: row.jobName, reason }, 'outbox row can never be published'),
+    onError: (error, failures, retryInMs) =>
+      logger.warn({ err: error, failures, retryInMs }, 'outbox relay failed; retrying'),
+  });
+
+  const limiter = createDiscordRateLimiter({
+    redis,
+    key: `${env.QUEUE_PREFIX}:discord:global:${env.DISCORD_CLIENT_ID}`,
+    perSecond: env.DISCORD_GLOBAL_RATE_LIMIT,
+    onFallback: (error) => logger.warn({ err: error }, 'Discord rate limiter on local fallback'),
+  });
+  const bot = new DiscordBotClient({
+    token: env.DISCORD_BOT_TOKEN,
+    apiBaseUrl: env.DISCORD_API_URL,
+    limiter,
+  });
+  const oauth = new DiscordOAuthClient({
+    clientId: env.DISCORD_CLIENT_ID,
+    clientSecret: env.DISCORD_CLIENT_SECRET,
+    apiBaseUrl: env.DISCORD_API_URL,
+  });
+
+  const inspector = new GuildInspector(bot);
+  const guilds = new GuildService(db, inspector);
+  const wake = () => relay.wake();
+  // Order matters where paths overlap: /subscription/offer before /subscription/:id.
+  const routes = [
+    ...offerRoutes(new OfferService({ db, guilds: inspector, outboxWritten: wake })),
+    ...eventRoutes(new EventIngestionService(db, wake)),
+    ...subscriptionRoutes(new SubscriptionReadService(db)),
+    ...guildRoutes(
+      guilds,
+      new GuildInstallService(db, oauth, guilds, {
+        authorizeUrl: env.DISCORD_OAUTH_AUTHORIZE_URL,
+        clientId: env.DISCORD_CLIENT_ID,
+        redirectUri: new URL('/oauth/discord/bot-callback', env.PUBLIC_URL).toString(),
+      }),
+    ),
+  ];
+  const openApi = openApiDocument(routes, env.PUBLIC_URL);
+  const requestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP requests by route template, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [parts.registry],
+  });
+
+  const app = createApp({
+    logger,
+    health: createHealthHandlers({
+      registry: parts.registry,
+      isShuttingDown: parts.isShuttingDown,
+      timeoutMs: READINESS_TIMEOUT_MS,
+      checks: { postgres: () => db.ping(), redis: () => pingRedis(redis, READINESS_TIMEOUT_MS) },
+    }),
+    routes,
+    openApi: () => openApi,
+    merchantMiddleware: [
+      apiKeyAuth(db),
+      apiRateLimit({ redis, keyPrefix: env.QUEUE_PREFIX, perSecond: env.API_RATE_LIMIT_PER_SECOND, logger }),
+    ],
+    onRequest: (route, method, status, seconds) =>
+      requestDuration.observe({ route, method, status }, seconds),
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    routes,
+    relay,
+    close: () => {
+      closing ??= (async () => {
+        await relay.stop();
+        await Promise.all(Object.values(producers).map((producer) => producer.close()));
+      })();
+      return closing;
+    },
+  };
+}

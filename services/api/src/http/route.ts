@@ -1,0 +1,95 @@
+import type { Request, RequestHandler, Response, Router } from 'express';
+import { z } from 'zod';
+import { problems } from './problem';
+import { parseOrProblem } from './validate';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** Who may call a route. */
+export type RouteAuth = 'merchant' | 'public';
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  /** Default application/json. */
+  contentType?: string;
+}
+
+/** What a JSON handler returns: the status, the body, and extra headers. */
+export interface JsonReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface HandlerContext<Body, Params, Query> {
+  body: Body;
+  params: Params;
+  query: Query;
+  /** Set for `auth: 'merchant'` routes; every query the handler makes filters on it. */
+  merchantId: string;
+  req: Request;
+  res: Response;
+}
+
+/**
+ * One HTTP route: its contract (used for validation and for the OpenAPI document) and its handler. A
+ * handler returns a {@link JsonReply}, or `undefined` when it wrote the response itself (redirects,
+ * HTML pages).
+ */
+export interface RouteDefinition<Body = unknown, Params = unknown, Query = unknown> {
+  method: HttpMethod;
+  /** express syntax, e.g. `/subscription/offer/:id`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  auth: RouteAuth;
+  body?: z.ZodType<Body>;
+  params?: z.ZodType<Params>;
+  query?: z.ZodType<Query>;
+  responses: Record<number, ResponseSpec>;
+  handler: (context: HandlerContext<Body, Params, Query>) => Promise<JsonReply | undefined>;
+}
+
+/** Declares a route with its types inferred from its schemas. */
+export function defineRoute<Body = undefined, Params = Record<string, never>, Query = Record<string, never>>(
+  route: RouteDefinition<Body, Params, Query>,
+): RouteDefinition {
+  return route as unknown as RouteDefinition;
+}
+
+const emptyObject = z.strictObject({});
+
+/**
+ * Mounts routes on a router: merchant routes behind `merchantMiddleware` (authentication, rate limit);
+ * each parses params, query and body (400 problem+json naming fields), then runs its handler.
+ */
+export function mountRoutes(
+  router: Router,
+  routes: readonly RouteDefinition[],
+  merchantMiddleware: readonly RequestHandler[],
+): void {
+  for (const route of routes) {
+    const guards = route.auth === 'merchant' ? merchantMiddleware : [];
+    router[route.method](route.path, ...guards, async (req: Request, res: Response) => {
+      const params = parseOrProblem(route.params ?? z.object({}), req.params);
+      const query = parseOrProblem(route.query ?? emptyObject, { ...(req.query as Record<string, unknown>) });
+      let body: unknown = undefined;
+      if (route.body !== undefined) {
+        if (!req.is('application/json')) {
+          throw problems.unsupportedMediaType();
+        }
+        body = parseOrProblem(route.body, req.body);
+      }
+      const merchantId = (res.locals as { merchantId?: string }).merchantId;
+      if (route.auth === 'merchant' && merchantId === undefined)
+        throw new Error(`route ${route.path} ran without auth`);
+      const reply = await route.handler({ body, params, query, merchantId: merchantId ?? '', req, res });
+      if (reply === undefined) return;
+      res.status(reply.status).set(reply.headers ?? {});
+      if (reply.body === undefined) res.end();
+      else res.json(reply.body);
+    });
+  }
+}
