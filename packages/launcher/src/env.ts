@@ -1,8 +1,13 @@
 import { z } from 'zod';
-import { databaseUrl, envInteger, loadEnv, logLevel } from '@inflow/service-runtime';
+import { databaseUrl, envInteger, envUrl, loadEnv, logLevel } from '@inflow/service-runtime';
 
 const schema = z.object({
   DATABASE_URL: databaseUrl,
+  /** Unset: run the sandbox, the Discord emulator on loopback in place of Discord. */
+  DISCORD_BOT_TOKEN: z.string().optional(),
+  PUBLIC_URL: envUrl(['http:', 'https:']).optional(),
+  /** The sandbox's Discord emulator port; 0 picks a free one. */
+  SANDBOX_DISCORD_PORT: envInteger(0, 65_535).default(5055),
   LOG_LEVEL: logLevel,
   /** The api listens on this port and the workers on the next four (DESIGN.md: 3000, 3001–3004). */
   PORT_BASE: envInteger(1, 65_530).default(3000),

@@ -28,6 +28,7 @@ describe('pnpm start (the launcher)', () => {
       REDIS_URL: testEnv.redisUrl,
       QUEUE_PREFIX: prefix,
       PORT_BASE: String(portBase),
+      SANDBOX_DISCORD_PORT: '0',
       LOG_LEVEL: 'info',
     });
   });

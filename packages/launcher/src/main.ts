@@ -1,6 +1,7 @@
 import { Database, ensureDatabaseExists } from '@inflow/db';
 import { inheritedEnv, loadLauncherEnv } from './env';
 import { formatLogLine } from './log-format';
+import { startSandbox, type Sandbox } from './sandbox';
 import { waitUntilReady } from './readiness';
 import { SERVICES } from './services';
 import { Supervisor } from './supervisor';
@@ -30,6 +31,16 @@ async function main(): Promise<void> {
     await db.close();
   }
 
+  const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT_BASE}`;
+  let sandbox: Sandbox | null = null;
+  if (env.DISCORD_BOT_TOKEN === undefined) {
+    sandbox = await startSandbox(env.SANDBOX_DISCORD_PORT, publicUrl);
+    say(
+      `sandbox: no DISCORD_BOT_TOKEN, so Discord is the emulator at ${sandbox.emulator.url} (demo server "${sandbox.seed.guildId}")`,
+    );
+  }
+  const serviceEnv = { ...inheritedEnv(), PUBLIC_URL: publicUrl, ...(sandbox?.env ?? {}) };
+
   let exitCode = 0;
   const supervisor = new Supervisor({
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
@@ -47,6 +58,7 @@ async function main(): Promise<void> {
     stopping ??= (async () => {
       say(`stopping (${reason})`);
       const clean = await supervisor.stop();
+      await sandbox?.emulator.stop();
       say(clean ? 'all services stopped' : 'some services had to be killed');
       process.exit(clean ? exitCode : 1);
     })();
@@ -62,7 +74,7 @@ async function main(): Promise<void> {
     supervisor.start({
       name: service.name,
       entry: require.resolve(service.entry),
-      env: { ...inheritedEnv(), PORT: String(port) },
+      env: { ...serviceEnv, PORT: String(port) },
     });
   }
   try {

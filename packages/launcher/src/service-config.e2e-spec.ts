@@ -10,6 +10,11 @@ describe('a service with bad configuration', () => {
         REDIS_URL: 'nonsense',
         PORT: 'eighty',
         DATABASE_URL: 'postgres://postgres:hunter2@127.0.0.1:1/inflow',
+        // Everything else valid, so that the message names exactly the two bad variables.
+        DISCORD_BOT_TOKEN: 'token',
+        DISCORD_CLIENT_ID: '123456789012345678',
+        DISCORD_CLIENT_SECRET: 'secret',
+        TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
       });
       expect(await service.exited).toBe(78);
       expect(service.stdout).toEqual([]);

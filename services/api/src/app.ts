@@ -25,7 +25,7 @@ export function createApp(deps: AppDependencies): Express {
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
 
-  if (deps.onRequest !== undefined) app.use(observe(deps.onRequest));
+  app.use(observe(deps.logger, deps.onRequest));
   app.get('/healthz', deps.health.healthz);
   app.get('/readyz', deps.health.readyz);
   app.get('/metrics', deps.health.metrics);
@@ -43,12 +43,18 @@ export function createApp(deps: AppDependencies): Express {
   return app;
 }
 
-function observe(onRequest: NonNullable<AppDependencies['onRequest']>): RequestHandler {
+/** Metrics and a debug access log per request: the route template, never the URL, headers or body. */
+function observe(logger: Logger, onRequest: AppDependencies['onRequest']): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      onRequest(route, req.method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      onRequest?.(route, req.method, res.statusCode, seconds);
+      logger.debug(
+        { method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) },
+        'request',
+      );
     });
     next();
   };

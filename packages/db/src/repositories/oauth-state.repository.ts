@@ -30,9 +30,12 @@ export class OAuthStateRepository {
    */
   async consume(stateHash: Buffer, purpose: OAuthStatePurpose, now: Date): Promise<OAuthState | null> {
     const rows = await this.manager.query<Array<Record<string, unknown>>>(
-      `UPDATE oauth_state SET consumed_at = $3
-        WHERE state_hash = $1 AND purpose = $2 AND consumed_at IS NULL AND expires_at > $3
-        RETURNING merchant_id, portal_session_id, code_verifier, created_at, expires_at`,
+      // Wrapped in a CTE: TypeORM returns [rows, count] for a bare UPDATE … RETURNING.
+      `WITH consumed AS (
+         UPDATE oauth_state SET consumed_at = $3
+          WHERE state_hash = $1 AND purpose = $2 AND consumed_at IS NULL AND expires_at > $3
+          RETURNING merchant_id, portal_session_id, code_verifier, created_at, expires_at)
+       SELECT * FROM consumed`,
       [stateHash, purpose, now],
     );
     const row = rows[0];

@@ -49,6 +49,11 @@ export class OAuthStore {
     private tokenTtlSeconds: number,
   ) {}
 
+  /** Every access and refresh token ever issued, for tests asserting that none leaks. */
+  issuedTokens(): string[] {
+    return [...this.byAccess.keys(), ...this.byRefresh.keys()];
+  }
+
   get accessTokenTtlSeconds(): number {
     return this.tokenTtlSeconds;
   }

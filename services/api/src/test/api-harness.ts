@@ -1,15 +1,18 @@
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { startEmulator, type DemoSeed, type DiscordEmulator } from '@inflow/discord-emulator';
 import { createRedisConnection } from '@inflow/queue';
 import { createLogger, createMetrics } from '@inflow/service-runtime';
+import { Database } from '@inflow/db';
 import {
   createTestDatabase,
   deleteRedisKeys,
+  freePort,
+  startTcpProxy,
   testEnv,
   uniqueRedisPrefix,
+  type TcpProxy,
   type TestDatabase,
 } from '@inflow/testing';
 import { generateApiKey } from '../auth/api-key';
@@ -30,6 +33,8 @@ export interface ApiResponse {
 export interface ApiHarnessOptions {
   /** Where the api's Redis connection goes (a proxy the test can cut). Default: the test Redis. */
   redisUrl?: string;
+  /** Put a proxy between the api and its database, which the test can cut (`harness.postgresProxy`). */
+  postgresProxy?: boolean;
   apiRateLimitPerSecond?: number;
 }
 
@@ -41,8 +46,10 @@ export class ApiHarness {
   readonly logs: string[] = [];
   baseUrl = '';
   seed!: DemoSeed;
+  postgresProxy: TcpProxy | null = null;
   private api!: ComposedApi;
   private server!: ReturnType<ComposedApi['app']['listen']>;
+  private apiDb: Database | null = null;
 
   private constructor(
     readonly t: TestDatabase,
@@ -53,7 +60,11 @@ export class ApiHarness {
 
   static async start(options: ApiHarnessOptions = {}): Promise<ApiHarness> {
     const t = await createTestDatabase();
-    const emulator = await startEmulator();
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    const emulator = await startEmulator({
+      redirectUris: [`${publicUrl}/oauth/discord/bot-callback`, `${publicUrl}/oauth/discord/callback`],
+    });
     const prefix = uniqueRedisPrefix('api');
     const redis = createRedisConnection(options.redisUrl ?? testEnv.redisUrl, {
       purpose: 'producer',
@@ -61,6 +72,13 @@ export class ApiHarness {
       onError: () => undefined,
     });
     const harness = new ApiHarness(t, emulator, redis, prefix);
+    let db = t.db;
+    if (options.postgresProxy === true) {
+      const target = new URL(t.url);
+      harness.postgresProxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+      harness.apiDb = await Database.connect({ url: harness.postgresProxy.urlFor(t.url), poolSize: 5 });
+      db = harness.apiDb;
+    }
     harness.seed = emulator.state.seedDemo();
     const logger = createLogger({
       service: 'api',
@@ -79,7 +97,7 @@ export class ApiHarness {
     });
     harness.api = composeApi({
       env: {
-        PUBLIC_URL: 'http://127.0.0.1:3000',
+        PUBLIC_URL: publicUrl,
         DISCORD_API_URL: emulator.apiBaseUrl,
         DISCORD_OAUTH_AUTHORIZE_URL: emulator.authorizeUrl,
         DISCORD_BOT_TOKEN: emulator.botToken,
@@ -89,15 +107,15 @@ export class ApiHarness {
         API_RATE_LIMIT_PER_SECOND: options.apiRateLimitPerSecond ?? 10_000,
         QUEUE_PREFIX: prefix,
       },
-      db: t.db,
+      db,
       redis,
       logger,
       registry: createMetrics({ service: 'api' }).registry,
       isShuttingDown: () => false,
     });
-    harness.server = harness.api.app.listen(0, '127.0.0.1');
+    harness.server = harness.api.app.listen(port, '127.0.0.1');
     await once(harness.server, 'listening');
-    harness.baseUrl = `http://127.0.0.1:${(harness.server.address() as AddressInfo).port}`;
+    harness.baseUrl = publicUrl;
     return harness;
   }
 
@@ -184,6 +202,8 @@ export class ApiHarness {
     });
     await this.api.close();
     this.redis.disconnect();
+    await this.apiDb?.close();
+    await this.postgresProxy?.close();
     await this.emulator.stop();
     await this.t.drop();
     await deleteRedisKeys(this.prefix);
