@@ -10,6 +10,7 @@ describe('routeTemplate', () => {
     ['https://discord.com/api/v10/channels/987654321098765432/messages', '/channels/{channel_id}/messages'],
     ['https://discord.com/api/v10/guilds/987654321098765432?with_counts=true', '/guilds/{guild_id}'],
     ['https://discord.com/api/v10/users/@me', '/users/@me'],
+    ['https://discord.com/api/v10/users/%40me', '/users/@me'],
     ['https://discord.com/api/v10/oauth2/token', '/oauth2/token'],
     ['/guilds/987654321098765432/roles', '/guilds/{guild_id}/roles'],
     ['/stickers/987654321098765432', '/stickers/{id}'],

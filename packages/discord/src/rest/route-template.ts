@@ -12,6 +12,15 @@ const PARAMETER_AFTER: Readonly<Record<string, string>> = {
 
 const SNOWFLAKE = /^\d{15,21}$/;
 
+// discord-api-types' Routes encode segments (`@me` becomes `%40me`); templates read better decoded.
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /**
  * The route template of a request URL, for metrics and errors: the path after the API version, with
  * ids replaced by their parameter name and the query dropped. Low-cardinality and free of ids and tokens:
@@ -28,7 +37,7 @@ export function routeTemplate(url: string): string {
   const segments = (versioned?.[1] ?? path).split('/');
   return segments
     .map((segment, index) => {
-      if (!SNOWFLAKE.test(segment)) return segment;
+      if (!SNOWFLAKE.test(segment)) return decodeSegment(segment);
       const previous = segments[index - 1] ?? '';
       return `{${PARAMETER_AFTER[previous] ?? 'id'}}`;
     })
