@@ -2,45 +2,57 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { createDataSource, pingDatabase, type DataSourceOptions } from './data-source';
 import { migrateDown, migrateUp, migrationStatus, type MigrationStatus } from './migrator';
 import { ApiKeyRepository } from './repositories/api-key.repository';
+import { AuditLogRepository } from './repositories/audit-log.repository';
 import { CustomerRepository } from './repositories/customer.repository';
 import { DiscordGuildRepository } from './repositories/discord-guild.repository';
 import { DiscordLinkRepository } from './repositories/discord-link.repository';
+import { DiscordMemberRepository } from './repositories/discord-member.repository';
 import { InboundEventRepository } from './repositories/inbound-event.repository';
+import { MerchantAlertRepository } from './repositories/merchant-alert.repository';
 import { MerchantRepository } from './repositories/merchant.repository';
 import { OAuthStateRepository } from './repositories/oauth-state.repository';
 import { OfferRepository } from './repositories/offer.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { RoleGrantRepository } from './repositories/role-grant.repository';
 import { SubscriptionRepository } from './repositories/subscription.repository';
+import { SweepCursorRepository } from './repositories/sweep-cursor.repository';
 
 /** Every repository, bound to one EntityManager: the root one, or a transaction's. */
 export interface Repositories {
   merchants: MerchantRepository;
   apiKeys: ApiKeyRepository;
+  auditLog: AuditLogRepository;
   customers: CustomerRepository;
   discordGuilds: DiscordGuildRepository;
   discordLinks: DiscordLinkRepository;
+  discordMembers: DiscordMemberRepository;
   inboundEvents: InboundEventRepository;
+  merchantAlerts: MerchantAlertRepository;
   oauthStates: OAuthStateRepository;
   offers: OfferRepository;
   outbox: OutboxRepository;
   roleGrants: RoleGrantRepository;
   subscriptions: SubscriptionRepository;
+  sweepCursors: SweepCursorRepository;
 }
 
 function repositoriesFor(manager: EntityManager): Repositories {
   return {
     merchants: new MerchantRepository(manager),
     apiKeys: new ApiKeyRepository(manager),
+    auditLog: new AuditLogRepository(manager),
     customers: new CustomerRepository(manager),
     discordGuilds: new DiscordGuildRepository(manager),
     discordLinks: new DiscordLinkRepository(manager),
+    discordMembers: new DiscordMemberRepository(manager),
     inboundEvents: new InboundEventRepository(manager),
+    merchantAlerts: new MerchantAlertRepository(manager),
     oauthStates: new OAuthStateRepository(manager),
     offers: new OfferRepository(manager),
     outbox: new OutboxRepository(manager),
     roleGrants: new RoleGrantRepository(manager),
     subscriptions: new SubscriptionRepository(manager),
+    sweepCursors: new SweepCursorRepository(manager),
   };
 }
 

@@ -17,17 +17,21 @@ describe('pnpm db:migrate / db:revert', () => {
   it('creates a missing database, applies every migration, and reports the schema up to date after', async () => {
     expect(await migrate(url, 'up')).toEqual({
       code: 0,
-      stdout: [`created database ${name}`, `${name}: applied InitialSchema1764200000000`],
+      stdout: [
+        `created database ${name}`,
+        `${name}: applied InitialSchema1764200000000, RolePipeline1764300000000`,
+      ],
       stderr: [],
     });
     expect((await migrate(url, 'up')).stdout).toEqual([`${name}: schema up to date`]);
     expect(JSON.parse((await migrate(url, 'status')).stdout[0]!)).toEqual({
-      applied: ['InitialSchema1764200000000'],
+      applied: ['InitialSchema1764200000000', 'RolePipeline1764300000000'],
       pending: [],
     });
   });
 
   it('reverts the most recent migration, then says there is nothing left to revert', async () => {
+    expect((await migrate(url, 'down')).stdout).toEqual([`${name}: reverted RolePipeline1764300000000`]);
     expect((await migrate(url, 'down')).stdout).toEqual([`${name}: reverted InitialSchema1764200000000`]);
     expect((await migrate(url, 'down')).stdout).toEqual([`${name}: no migration to revert`]);
   });

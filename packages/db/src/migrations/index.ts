@@ -1,4 +1,5 @@
 import { InitialSchema1764200000000 } from './1764200000000-initial-schema';
+import { RolePipeline1764300000000 } from './1764300000000-role-pipeline';
 
 /** Every migration, oldest first. Each is reviewed SQL; none is generated at run time. */
-export const MIGRATIONS = [InitialSchema1764200000000];
+export const MIGRATIONS = [InitialSchema1764200000000, RolePipeline1764300000000];

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from 'pg';
 import { createEmptyDatabase, dropDatabase } from '@inflow/testing';
 import { Database } from '../database';
+import { MIGRATIONS } from '.';
+
+const NAMES = MIGRATIONS.map((migration) => migration.name);
 
 async function tables(url: string): Promise<string[]> {
   const client = new Client({ connectionString: url });
@@ -32,8 +35,9 @@ describe('migrations', () => {
   });
 
   it('apply to an empty database, creating every table of the data model', async () => {
-    expect(await db.migrationStatus()).toEqual({ applied: [], pending: ['InitialSchema1764200000000'] });
-    expect(await db.migrateUp()).toEqual(['InitialSchema1764200000000']);
+    expect(NAMES).toEqual(['InitialSchema1764200000000', 'RolePipeline1764300000000']);
+    expect(await db.migrationStatus()).toEqual({ applied: [], pending: NAMES });
+    expect(await db.migrateUp()).toEqual(NAMES);
     expect(await tables(url)).toEqual([
       'api_key',
       'audit_log',
@@ -43,21 +47,23 @@ describe('migrations', () => {
       'discord_member',
       'inbound_event',
       'merchant',
+      'merchant_alert',
       'oauth_state',
       'offer',
       'outbox',
       'portal_session',
       'role_grant',
       'subscription',
+      'sweep_cursor',
     ]);
     expect(await db.migrateUp()).toEqual([]);
   });
 
-  it('revert cleanly, leaving no table behind, and apply again', async () => {
-    expect(await db.migrateDown()).toBe('InitialSchema1764200000000');
+  it('revert cleanly one by one, newest first, leaving no table behind, and apply again', async () => {
+    for (const name of [...NAMES].reverse()) expect(await db.migrateDown()).toBe(name);
     expect(await tables(url)).toEqual([]);
     expect(await db.migrateDown()).toBeNull();
-    expect(await db.migrateUp()).toEqual(['InitialSchema1764200000000']);
+    expect(await db.migrateUp()).toEqual(NAMES);
     expect((await db.migrationStatus()).pending).toEqual([]);
   });
 });

@@ -82,6 +82,18 @@ export class DiscordGuildRepository {
       );
   }
 
+  /**
+   * The gateway saw the bot in this guild (GUILD_CREATE): a guild a merchant bound is installed again
+   * if it had been removed, and keeps Discord's current name. Unknown guilds are left alone (a guild
+   * becomes a merchant's only through the install flow). Returns whether the guild is known.
+   */
+  async markPresent(guildId: string, name: string, now: Date): Promise<boolean> {
+    const result = await this.manager
+      .getRepository(DiscordGuildEntity)
+      .update({ guildId }, { name, installStatus: 'installed', removedAt: null, updatedAt: now });
+    return (result.affected ?? 0) > 0;
+  }
+
   async markRemoved(guildId: string, now: Date): Promise<void> {
     await this.manager
       .getRepository(DiscordGuildEntity)

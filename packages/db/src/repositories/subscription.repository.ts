@@ -1,5 +1,10 @@
 import type { EntityManager } from 'typeorm';
-import type { SubscriptionState } from '@inflow/contracts';
+import type {
+  AccessOffer,
+  AccessSubscription,
+  SubscriptionState,
+  SubscriptionStatus,
+} from '@inflow/contracts';
 import { SubscriptionEntity, type Subscription } from '../entities/subscription.entity';
 
 export interface SubscriptionWrite extends SubscriptionState {
@@ -90,4 +95,88 @@ export class SubscriptionRepository {
       [offerId, gracePeriodDays],
     );
   }
+
+  /**
+   * Every subscription of the Discord user in the guild (through the customers they linked, at the
+   * guild's merchant), with what the access rule needs of its offer. Past ones included: they are the
+   * evidence that a role was granted for a subscription.
+   */
+  async ofMemberInGuild(guildId: string, discordUserId: string): Promise<MemberSubscription[]> {
+    const rows = await this.manager.query<
+      Array<{
+        subscription_id: string;
+        external_id: string;
+        status: SubscriptionStatus;
+        current_period_end: Date | null;
+        cancel_at_period_end: boolean;
+        past_due_since: Date | null;
+        offer_id: string;
+        offer_name: string;
+        grace_period_days: number;
+        discord_role_id: string;
+      }>
+    >(
+      `SELECT s.id AS subscription_id, s.external_id, s.status, s.current_period_end, s.cancel_at_period_end,
+              s.past_due_since, o.id AS offer_id, o.name AS offer_name, o.grace_period_days, o.discord_role_id
+         FROM discord_link l
+         JOIN discord_guild g ON g.guild_id = $1 AND g.merchant_id = l.merchant_id
+         JOIN subscription s ON s.customer_id = l.customer_id
+         JOIN offer o ON o.id = s.offer_id AND o.discord_guild_id = $1
+        WHERE l.discord_user_id = $2`,
+      [guildId, discordUserId],
+    );
+    return rows.map((row) => ({
+      subscriptionId: row.subscription_id,
+      externalId: row.external_id,
+      offerId: row.offer_id,
+      offerName: row.offer_name,
+      subscription: {
+        status: row.status,
+        currentPeriodEnd: row.current_period_end,
+        cancelAtPeriodEnd: row.cancel_at_period_end,
+        pastDueSince: row.past_due_since,
+      },
+      offer: { gracePeriodDays: row.grace_period_days, discordRoleId: row.discord_role_id },
+    }));
+  }
+
+  /**
+   * The linked members whose access may have ended in (from, to]: by the clock (access_ends_at) or by an
+   * event that moved the subscription to a status that ends access. Keyset-paginated on the subscription
+   * id so one sweep reads each row once; both branches run on their own partial index, so the cost
+   * follows the rows due, not the size of the table.
+   */
+  async accessEndedBetween(
+    from: Date,
+    to: Date,
+    afterId: string | null,
+    limit: number,
+  ): Promise<Array<{ id: string; guildId: string; discordUserId: string }>> {
+    const rows = await this.manager.query<Array<{ id: string; guild_id: string; discord_user_id: string }>>(
+      `WITH due AS (
+         SELECT id FROM subscription WHERE access_ends_at > $1 AND access_ends_at <= $2
+         UNION
+         SELECT id FROM subscription WHERE status IN ('PAST_DUE', 'CANCELED', 'EXPIRED') AND updated_at > $1 AND updated_at <= $2
+       )
+       SELECT s.id, o.discord_guild_id AS guild_id, l.discord_user_id
+         FROM due JOIN subscription s ON s.id = due.id
+         JOIN offer o ON o.id = s.offer_id AND o.discord_guild_id IS NOT NULL
+         JOIN discord_link l ON l.customer_id = s.customer_id
+        WHERE ($3::uuid IS NULL OR s.id > $3::uuid)
+        ORDER BY s.id
+        LIMIT $4`,
+      [from, to, afterId, limit],
+    );
+    return rows.map((row) => ({ id: row.id, guildId: row.guild_id, discordUserId: row.discord_user_id }));
+  }
+}
+
+/** One subscription of a member in a guild, as the access rule and the audit trail need it. */
+export interface MemberSubscription {
+  subscriptionId: string;
+  externalId: string;
+  offerId: string;
+  offerName: string;
+  subscription: AccessSubscription;
+  offer: AccessOffer;
 }
