@@ -76,7 +76,6 @@ export {
   subscriptionCreatedEmbed,
   subscriptionCanceledEmbed,
   EMBED_COLORS,
-  NO_PINGS,
   type NotificationCustomer,
   type NotificationMessage,
   type PaymentSucceededInput,

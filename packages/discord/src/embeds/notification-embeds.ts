@@ -62,9 +62,6 @@ export interface NotificationMessage {
   allowedMentions: APIAllowedMentions;
 }
 
-/** Mentions render as names but ping nobody: not the customer, not a role, not @everyone or @here. */
-export const NO_PINGS: APIAllowedMentions = Object.freeze({ parse: [] });
-
 function validDate(value: Date | string | null | undefined): Date | undefined {
   if (value === null || value === undefined) return undefined;
   const date = value instanceof Date ? value : new Date(value);
@@ -91,7 +88,8 @@ function field(name: string, value: string, inline = false): APIEmbedField {
 export function notificationMessage(embed: APIEmbed, occurredAt?: Date | string | null): NotificationMessage {
   const timestamp = validDate(occurredAt);
   const withTime: APIEmbed = timestamp ? { ...embed, timestamp: timestamp.toISOString() } : embed;
-  return { embeds: [fitEmbed(withTime)], allowedMentions: NO_PINGS };
+  // Mentions render as names but ping nobody: not the customer, not a role, not @everyone or @here.
+  return { embeds: [fitEmbed(withTime)], allowedMentions: { parse: [] } };
 }
 
 function offerName(input: NotificationBase): string {
