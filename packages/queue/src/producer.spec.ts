@@ -10,6 +10,7 @@ const SAMPLE_PAYLOADS: { [Name in JobName]: JobPayload<Name> } = {
   'role-sync.member': { guildId: GUILD_ID, userId: USER_ID, reason: 'event' },
   'notification.send': { inboundEventId: EVENT_ID, guildId: GUILD_ID },
   'cleanup.sweep': {},
+  'cleanup.drift-sweep': {},
 };
 
 describe('jobOptionsFor', () => {

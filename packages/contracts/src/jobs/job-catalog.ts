@@ -66,6 +66,13 @@ export const JOB_CATALOG = {
     jobId: null,
     retry: { attempts: 3, backoff: { type: 'fixed', delay: 10_000 } },
   }),
+  /** Re-sync members whose last sync is old, reading their roles from Discord. Run by a job scheduler. */
+  'cleanup.drift-sweep': defineJob({
+    queue: QUEUE_NAMES.cleanup,
+    schema: z.strictObject({}),
+    jobId: null,
+    retry: { attempts: 3, backoff: { type: 'fixed', delay: 30_000 } },
+  }),
 } as const;
 
 export type JobName = keyof typeof JOB_CATALOG;
@@ -84,3 +91,6 @@ export function jobIdFor<Name extends JobName>(name: Name, payload: JobPayload<N
 
 /** The scheduler id of the cleanup cycle: one scheduler however many cleanup workers run. */
 export const CLEANUP_SCHEDULER_ID = 'cleanup:sweep';
+
+/** The scheduler id of the slower drift sweep. */
+export const DRIFT_SCHEDULER_ID = 'cleanup:drift';
