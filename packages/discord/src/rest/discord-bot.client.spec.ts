@@ -136,6 +136,19 @@ describe('DiscordBotClient (fake transport)', () => {
     });
   });
 
+  it('leaves the global limit to the shared limiter: more than 50 requests in a second when it admits them', async () => {
+    const { bot, sent, slots } = client(() => jsonResponse(200, { id: GUILD }));
+    const guildIds = Array.from({ length: 60 }, (_, index) => `13500000000000${String(1000 + index)}`);
+    const started = Date.now();
+
+    await Promise.all(guildIds.map((guildId) => bot.getGuild(guildId)));
+
+    expect(sent).toHaveLength(60);
+    expect(slots()).toBe(60);
+    // @discordjs/rest's own per-process limit of 50/s would have held the last 10 back for a second.
+    expect(Date.now() - started).toBeLessThan(900);
+  });
+
   it('rejects ids that are not snowflakes before sending anything', async () => {
     const { bot, sent } = client(() => jsonResponse(204));
 

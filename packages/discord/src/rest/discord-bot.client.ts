@@ -91,6 +91,9 @@ export class DiscordBotClient {
       version: '10',
       retries: resolved.retries,
       timeout: REST_TIMEOUT_DISABLED,
+      // The shared limiter is the global limit (DISCORD_GLOBAL_RATE_LIMIT may differ from Discord's
+      // default 50). @discordjs/rest still stops every request after a global 429.
+      globalRequestsPerSecond: Number.POSITIVE_INFINITY,
       makeRequest: transport,
       invalidRequestWarningInterval: options.invalidRequestWarningInterval ?? 500,
       rejectOnRateLimit: maxWait === undefined ? null : (data) => data.retryAfter > maxWait,
