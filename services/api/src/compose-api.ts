@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { Histogram, type Registry } from 'prom-client';
 import { QUEUE_NAMES } from '@inflow/contracts';
 import type { Database } from '@inflow/db';
+import { GuildHealthService } from '@inflow/guild-health';
 import { DiscordBotClient, DiscordOAuthClient } from '@inflow/discord';
 import {
   createDiscordRateLimiter,
@@ -94,7 +95,7 @@ export function composeApi(parts: ApiParts): ComposedApi {
   });
 
   const inspector = new GuildInspector(bot);
-  const guilds = new GuildService(db, inspector);
+  const guilds = new GuildService(db, inspector, new GuildHealthService(db, bot));
   const wake = () => relay.wake();
   // Order matters where paths overlap: /subscription/offer before /subscription/:id.
   const routes = [

@@ -1,67 +1,29 @@
-import type { APIChannel, APIGuild, APIRole } from 'discord-api-types/v10';
+import { DiscordRequestError, type DiscordBotClient, type GuildProblem } from '@inflow/discord';
 import {
-  diagnoseGuild,
-  DiscordRequestError,
-  type DiscordBotClient,
-  type GuildProblem,
-} from '@inflow/discord';
+  diagnoseSnapshot,
+  readGuildSnapshot,
+  type DiagnosisTargets,
+  type GuildSnapshot,
+} from '@inflow/guild-health';
 import { problems, ProblemError } from '../http/problem';
 
-/** Discord's view of one guild, as the bot sees it now. */
-export interface GuildSnapshot {
-  guild: Pick<APIGuild, 'id' | 'name' | 'owner_id'>;
-  roles: APIRole[];
-  channels: APIChannel[];
-  botMember: { userId: string; roles: string[] };
-}
-
-/** What the diagnostics check in a guild. */
-export interface DiagnosisTargets {
-  offerRoles: ReadonlyArray<{ roleId: string; offerName: string }>;
-  channels: ReadonlyArray<{ id: string; purpose: 'payment' | 'general' }>;
-}
-
 /**
- * Reads a guild through the bot and diagnoses it. Discord failures become problems the merchant can act
- * on: the bot gone from the guild (422), Discord busy or down (503 with Retry-After).
+ * Reads a guild through the bot for a merchant's request. Discord failures become problems the merchant
+ * can act on: the bot gone from the guild (422), Discord busy or down (503 with Retry-After).
  */
 export class GuildInspector {
   constructor(private readonly bot: DiscordBotClient) {}
 
   async snapshot(guildId: string): Promise<GuildSnapshot> {
     try {
-      const [guild, roles, channels, botMember] = await Promise.all([
-        this.bot.getGuild(guildId),
-        this.bot.getGuildRoles(guildId),
-        this.bot.getGuildChannels(guildId),
-        this.bot.getBotMember(guildId),
-      ]);
-      return {
-        guild: { id: guild.id, name: guild.name, owner_id: guild.owner_id },
-        roles,
-        channels: channels as APIChannel[],
-        botMember: { userId: botMember.user.id, roles: botMember.roles },
-      };
+      return await readGuildSnapshot(this.bot, guildId);
     } catch (error) {
       throw problemForDiscordFailure(error);
     }
   }
 
   diagnose(snapshot: GuildSnapshot, targets: DiagnosisTargets): GuildProblem[] {
-    return diagnoseGuild({
-      guild: { id: snapshot.guild.id, ownerId: snapshot.guild.owner_id },
-      roles: snapshot.roles,
-      botMember: snapshot.botMember,
-      offerRoles: targets.offerRoles,
-      channels: snapshot.channels.map((channel) => ({
-        id: channel.id,
-        name: 'name' in channel ? channel.name : null,
-        type: channel.type,
-        permission_overwrites:
-          'permission_overwrites' in channel ? (channel.permission_overwrites ?? []) : [],
-      })),
-      channelsToCheck: targets.channels,
-    }).problems;
+    return diagnoseSnapshot(snapshot, targets);
   }
 }
 

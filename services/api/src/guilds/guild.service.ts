@@ -1,8 +1,9 @@
 import { ChannelType } from 'discord-api-types/v10';
 import type { Diagnostic, GuildConfigInput, GuildView } from '@inflow/contracts';
-import type { Database, GuildHealthProblem } from '@inflow/db';
+import type { Database } from '@inflow/db';
+import type { GuildHealthService } from '@inflow/guild-health';
 import { problems } from '../http/problem';
-import type { GuildInspector, GuildSnapshot } from '../discord/guild-inspector';
+import { problemForDiscordFailure, type GuildInspector } from '../discord/guild-inspector';
 import { guildView } from './guild-view';
 
 const TEXT_CHANNEL_TYPES: ReadonlySet<number> = new Set([
@@ -22,7 +23,7 @@ export class GuildService {
   constructor(
     private readonly db: Database,
     private readonly inspector: GuildInspector,
-    private readonly now: () => Date = () => new Date(),
+    private readonly health: GuildHealthService,
   ) {}
 
   async list(merchantId: string): Promise<GuildView[]> {
@@ -72,42 +73,19 @@ export class GuildService {
 
   /**
    * Checks the guild now: the bot's permissions, each offer role's place below the bot's, each
-   * notification channel's access; stores the result as the guild's health.
+   * notification channel's access; stores the result as the guild's health and its alerts.
    */
   async diagnose(merchantId: string, guildId: string): Promise<GuildDiagnostics> {
     const guild = await this.db.repositories.discordGuilds.find(merchantId, guildId);
     if (guild === null) throw problems.notFound(`You have no Discord server ${guildId}.`);
-    const snapshot: GuildSnapshot = await this.inspector.snapshot(guildId);
-    const offers = await this.db.repositories.offers.listForGuild(merchantId, guildId);
-    const channels = [
-      ...(guild.paymentChannelId === null
-        ? []
-        : [{ id: guild.paymentChannelId, purpose: 'payment' as const }]),
-      ...(guild.generalChannelId === null
-        ? []
-        : [{ id: guild.generalChannelId, purpose: 'general' as const }]),
-    ];
-    const found = this.inspector.diagnose(snapshot, {
-      offerRoles: offers.flatMap((offer) =>
-        offer.discordRoleId === null ? [] : [{ roleId: offer.discordRoleId, offerName: offer.name }],
-      ),
-      channels,
+    const report = await this.health.check(guild).catch((error: unknown) => {
+      throw problemForDiscordFailure(error);
     });
-    const now = this.now();
-    const health: GuildHealthProblem[] = found.map((problem) => ({
-      code: problem.code,
-      severity: problem.severity,
-      message: problem.message,
-      ...(problem.roleId === undefined ? {} : { roleId: problem.roleId }),
-      ...(problem.channelId === undefined ? {} : { channelId: problem.channelId }),
-    }));
-    const ok = !found.some((problem) => problem.severity === 'error');
-    await this.db.repositories.discordGuilds.setHealth(guildId, ok ? 'healthy' : 'needs_action', health, now);
     return {
       guildId,
-      ok,
-      problems: health.map((problem) => ({ ...problem, severity: problem.severity ?? 'error' })),
-      checkedAt: now.toISOString(),
+      ok: report.ok,
+      problems: report.problems.map((problem) => ({ ...problem, severity: problem.severity ?? 'error' })),
+      checkedAt: report.checkedAt.toISOString(),
     };
   }
 }
