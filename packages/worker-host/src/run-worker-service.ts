@@ -11,6 +11,7 @@ import {
   type Lifecycle,
   type Logger,
   type Metrics,
+  type ReadinessCheck,
 } from '@inflow/service-runtime';
 import type { WorkerEnv } from './worker-env';
 
@@ -27,6 +28,12 @@ export interface WorkerHost<Env extends WorkerEnv> {
   db: Database;
   /** A `worker`-purpose connection (waits for Redis while it is down); BullMQ workers share it. */
   redis: Redis;
+  /**
+   * Adds a readiness check next to `postgres` and `redis`, for a dependency of the worker's own (the
+   * gateway-worker's Discord connection). `/readyz` runs it from the next request on; a name already
+   * taken is refused, so a worker cannot silently replace the shared checks.
+   */
+  addReadinessCheck(name: string, check: ReadinessCheck): void;
 }
 
 /**
@@ -48,19 +55,21 @@ export function runWorkerService<Env extends WorkerEnv>(
 
     // The health server comes first so that /healthz answers while the connections are being made.
     const connections: { db?: Database; redis?: Redis } = {};
+    // The handlers read this object on every request, so checks a worker adds later are run too.
+    const checks: Record<string, ReadinessCheck> = {
+      postgres: () => connections.db?.ping() ?? Promise.reject(new Error('connecting')),
+      redis: () =>
+        connections.redis === undefined
+          ? Promise.reject(new Error('connecting'))
+          : pingRedis(connections.redis, READINESS_TIMEOUT_MS),
+    };
     const server = await startHealthServer({
       port: env.PORT,
       handlers: createHealthHandlers({
         registry: metrics.registry,
         isShuttingDown: lifecycle.isShuttingDown,
         timeoutMs: READINESS_TIMEOUT_MS,
-        checks: {
-          postgres: () => connections.db?.ping() ?? Promise.reject(new Error('connecting')),
-          redis: () =>
-            connections.redis === undefined
-              ? Promise.reject(new Error('connecting'))
-              : pingRedis(connections.redis, READINESS_TIMEOUT_MS),
-        },
+        checks,
       }),
     });
     lifecycle.onShutdown('http', () => server.close());
@@ -79,7 +88,11 @@ export function runWorkerService<Env extends WorkerEnv>(
       await workerRedis.quit().catch(() => workerRedis.disconnect());
     });
 
-    await start({ service, env, logger, lifecycle, metrics, db, redis: workerRedis });
+    const addReadinessCheck = (name: string, check: ReadinessCheck): void => {
+      if (Object.hasOwn(checks, name)) throw new Error(`readiness check "${name}" already exists`);
+      checks[name] = check;
+    };
+    await start({ service, env, logger, lifecycle, metrics, db, redis: workerRedis, addReadinessCheck });
     logger.info({ port: server.port }, 'listening for health checks');
   });
 }
