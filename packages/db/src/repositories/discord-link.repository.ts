@@ -45,10 +45,84 @@ export class DiscordLinkRepository {
     return {
       linkId: link.id,
       customerId: link.customerId,
+      discordUserId: link.discordUserId,
       scopes: link.scopes,
       accessToken: cipher.decrypt(link.accessTokenEnc),
       refreshToken: link.refreshTokenEnc === null ? null : cipher.decrypt(link.refreshTokenEnc),
       expiresAt: link.tokenExpiresAt,
+    };
+  }
+
+  /**
+   * Links a customer to a Discord account (replacing any previous account of that customer) with the
+   * tokens encrypted. Returns the Discord user id the customer was linked to before, if another.
+   */
+  async link(
+    input: {
+      merchantId: string;
+      customerId: string;
+      discordUserId: string;
+      discordUsername: string;
+      tokens: { accessToken: string; refreshToken: string; expiresAt: Date; scopes: readonly string[] };
+    },
+    cipher: TokenCipher,
+  ): Promise<{ previousDiscordUserId: string | null }> {
+    const previous = await this.manager.query<Array<{ discord_user_id: string }>>(
+      `SELECT discord_user_id FROM discord_link WHERE merchant_id = $1 AND customer_id = $2 FOR UPDATE`,
+      [input.merchantId, input.customerId],
+    );
+    await this.manager.query(
+      `INSERT INTO discord_link (merchant_id, customer_id, discord_user_id, discord_username, access_token_enc,
+                                 refresh_token_enc, token_expires_at, scopes, token_status, linked_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], 'valid', now())
+       ON CONFLICT (customer_id) DO UPDATE
+          SET discord_user_id = EXCLUDED.discord_user_id, discord_username = EXCLUDED.discord_username,
+              access_token_enc = EXCLUDED.access_token_enc, refresh_token_enc = EXCLUDED.refresh_token_enc,
+              token_expires_at = EXCLUDED.token_expires_at, scopes = EXCLUDED.scopes, token_status = 'valid',
+              linked_at = CASE WHEN discord_link.discord_user_id = EXCLUDED.discord_user_id THEN discord_link.linked_at ELSE now() END,
+              updated_at = now()`,
+      [
+        input.merchantId,
+        input.customerId,
+        input.discordUserId,
+        input.discordUsername,
+        cipher.encrypt(input.tokens.accessToken),
+        cipher.encrypt(input.tokens.refreshToken),
+        input.tokens.expiresAt,
+        [...input.tokens.scopes],
+      ],
+    );
+    const before = previous[0]?.discord_user_id ?? null;
+    return { previousDiscordUserId: before !== null && before !== input.discordUserId ? before : null };
+  }
+
+  /** Removes a customer's link; returns what it was (for revoking the token and re-syncing roles). */
+  async unlink(merchantId: string, customerId: string, cipher: TokenCipher): Promise<LinkWithTokens | null> {
+    const rows = await this.manager.query<
+      Array<{
+        id: string;
+        discord_user_id: string;
+        scopes: string[];
+        access_token_enc: Buffer | null;
+        refresh_token_enc: Buffer | null;
+        token_expires_at: Date | null;
+      }>
+    >(
+      `WITH removed AS (DELETE FROM discord_link WHERE merchant_id = $1 AND customer_id = $2
+                        RETURNING id, discord_user_id, scopes, access_token_enc, refresh_token_enc, token_expires_at)
+       SELECT * FROM removed`,
+      [merchantId, customerId],
+    );
+    const row = rows[0];
+    if (row === undefined) return null;
+    return {
+      linkId: row.id,
+      customerId,
+      discordUserId: row.discord_user_id,
+      scopes: row.scopes,
+      accessToken: row.access_token_enc === null ? '' : cipher.decrypt(row.access_token_enc),
+      refreshToken: row.refresh_token_enc === null ? null : cipher.decrypt(row.refresh_token_enc),
+      expiresAt: row.token_expires_at,
     };
   }
 
@@ -96,6 +170,7 @@ export class DiscordLinkRepository {
 export interface LinkWithTokens {
   linkId: string;
   customerId: string;
+  discordUserId: string;
   scopes: string[];
   accessToken: string;
   refreshToken: string | null;

@@ -41,6 +41,16 @@ export class DiscordMemberRepository {
     );
   }
 
+  /** Makes sure a row exists for the member (presence unknown), so grants can be recorded against it. */
+  async ensureKnown(guildId: string, discordUserId: string): Promise<void> {
+    await this.manager.query(
+      `INSERT INTO discord_member (guild_id, discord_user_id, merchant_id)
+       SELECT guild_id, $2, merchant_id FROM discord_guild WHERE guild_id = $1
+       ON CONFLICT (guild_id, discord_user_id) DO NOTHING`,
+      [guildId, discordUserId],
+    );
+  }
+
   /** Stamps a completed sync: the roles the member now holds and when. */
   async markSynced(
     guildId: string,
