@@ -95,8 +95,8 @@ export function composeApi(parts: ApiParts): ComposedApi {
   });
 
   const inspector = new GuildInspector(bot);
-  const guilds = new GuildService(db, inspector, new GuildHealthService(db, bot));
   const wake = () => relay.wake();
+  const guilds = new GuildService(db, inspector, new GuildHealthService(db, bot), wake);
   // Order matters where paths overlap: /subscription/offer before /subscription/:id.
   const routes = [
     ...offerRoutes(new OfferService({ db, guilds: inspector, outboxWritten: wake })),

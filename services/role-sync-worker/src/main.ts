@@ -86,6 +86,8 @@ runWorkerService(
       connection: redis,
       prefix: env.QUEUE_PREFIX,
       concurrency: env.ROLE_SYNC_CONCURRENCY,
+      lockDuration: env.ROLE_SYNC_LOCK_DURATION_MS,
+      stalledInterval: Math.max(1000, Math.floor(env.ROLE_SYNC_LOCK_DURATION_MS / 2)),
       onCompleted: (job, outcome) => jobOutcomes.inc({ job, outcome }),
       onFailed: (job, outcome, _ms, error) => {
         jobOutcomes.inc({ job, outcome });

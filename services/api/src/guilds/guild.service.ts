@@ -24,6 +24,7 @@ export class GuildService {
     private readonly db: Database,
     private readonly inspector: GuildInspector,
     private readonly health: GuildHealthService,
+    private readonly outboxWritten: () => void,
   ) {}
 
   async list(merchantId: string): Promise<GuildView[]> {
@@ -81,11 +82,25 @@ export class GuildService {
     const report = await this.health.check(guild).catch((error: unknown) => {
       throw problemForDiscordFailure(error);
     });
+    if (report.recovered) await this.resyncWaitingMembers(guildId);
     return {
       guildId,
       ok: report.ok,
       problems: report.problems.map((problem) => ({ ...problem, severity: problem.severity ?? 'error' })),
       checkedAt: report.checkedAt.toISOString(),
     };
+  }
+
+  /** After the merchant fixed the setup, members whose roles waited for it are synced again. */
+  private async resyncWaitingMembers(guildId: string): Promise<void> {
+    const members = await this.db.repositories.roleGrants.membersInState(guildId, ['needs_action'], 100_000);
+    if (members.length === 0) return;
+    await this.db.repositories.outbox.add(
+      members.map((userId) => ({
+        jobName: 'role-sync.member',
+        payload: { guildId, userId, reason: 'manual' },
+      })),
+    );
+    this.outboxWritten();
   }
 }
