@@ -10,6 +10,7 @@ import { DiscordMemberRepository } from './repositories/discord-member.repositor
 import { InboundEventRepository } from './repositories/inbound-event.repository';
 import { MerchantAlertRepository } from './repositories/merchant-alert.repository';
 import { MerchantRepository } from './repositories/merchant.repository';
+import { NotificationDeliveryRepository } from './repositories/notification-delivery.repository';
 import { OAuthStateRepository } from './repositories/oauth-state.repository';
 import { OfferRepository } from './repositories/offer.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
@@ -28,6 +29,7 @@ export interface Repositories {
   discordMembers: DiscordMemberRepository;
   inboundEvents: InboundEventRepository;
   merchantAlerts: MerchantAlertRepository;
+  notificationDeliveries: NotificationDeliveryRepository;
   oauthStates: OAuthStateRepository;
   offers: OfferRepository;
   outbox: OutboxRepository;
@@ -47,6 +49,7 @@ function repositoriesFor(manager: EntityManager): Repositories {
     discordMembers: new DiscordMemberRepository(manager),
     inboundEvents: new InboundEventRepository(manager),
     merchantAlerts: new MerchantAlertRepository(manager),
+    notificationDeliveries: new NotificationDeliveryRepository(manager),
     oauthStates: new OAuthStateRepository(manager),
     offers: new OfferRepository(manager),
     outbox: new OutboxRepository(manager),

@@ -19,3 +19,4 @@ export type { LinkWithTokens } from './repositories/discord-link.repository';
 export type { MerchantAlert } from './repositories/merchant-alert.repository';
 export type { RoleGrantWrite } from './repositories/role-grant.repository';
 export type { MemberSubscription } from './repositories/subscription.repository';
+export type { DeliveryStatus, NotificationDelivery } from './repositories/notification-delivery.repository';

@@ -118,6 +118,7 @@ describe('createProducer (real Redis)', () => {
           runs.push(context.jobId);
           return Promise.resolve();
         },
+        'notification.alert': () => Promise.reject(new Error('no alert job in this test')),
       },
       { connection: workerConnection, prefix },
     );

@@ -9,6 +9,7 @@ const EVENT_ID = '0b8f1a56-4a8e-4c5e-9a53-0c1c9d6b1f2e';
 const SAMPLE_PAYLOADS: { [Name in JobName]: JobPayload<Name> } = {
   'role-sync.member': { guildId: GUILD_ID, userId: USER_ID, reason: 'event' },
   'notification.send': { inboundEventId: EVENT_ID, guildId: GUILD_ID },
+  'notification.alert': { alertId: '42' },
   'cleanup.sweep': {},
   'cleanup.drift-sweep': {},
 };

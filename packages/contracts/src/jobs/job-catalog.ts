@@ -59,6 +59,13 @@ export const JOB_CATALOG = {
     jobId: (p) => `notify:${p.inboundEventId}:${p.guildId}`,
     retry: { attempts: 6, backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 } },
   }),
+  /** Tell the merchant about a problem in their guild (once per problem): posted to the general channel. */
+  'notification.alert': defineJob({
+    queue: QUEUE_NAMES.notifications,
+    schema: z.strictObject({ alertId: z.string().regex(/^\d+$/) }),
+    jobId: (p) => `alert:${p.alertId}`,
+    retry: { attempts: 6, backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 } },
+  }),
   /** Find members whose access ended and enqueue role sync for them. Run by a job scheduler. */
   'cleanup.sweep': defineJob({
     queue: QUEUE_NAMES.cleanup,

@@ -1,5 +1,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { databaseUrl, dropDatabase, startNode, testEnv } from '@inflow/testing';
+import { MIGRATIONS } from '../migrations';
+
+const NAMES = MIGRATIONS.map((migration) => migration.name);
 
 async function migrate(url: string, command: string) {
   const cli = startNode(['packages/db/dist/cli/migrate.js', command], { DATABASE_URL: url });
@@ -25,14 +28,15 @@ describe('pnpm db:migrate / db:revert', () => {
     });
     expect((await migrate(url, 'up')).stdout).toEqual([`${name}: schema up to date`]);
     expect(JSON.parse((await migrate(url, 'status')).stdout[0]!)).toEqual({
-      applied: ['InitialSchema1764200000000', 'RolePipeline1764300000000'],
+      applied: NAMES,
       pending: [],
     });
   });
 
   it('reverts the most recent migration, then says there is nothing left to revert', async () => {
-    expect((await migrate(url, 'down')).stdout).toEqual([`${name}: reverted RolePipeline1764300000000`]);
-    expect((await migrate(url, 'down')).stdout).toEqual([`${name}: reverted InitialSchema1764200000000`]);
+    for (const migration of [...NAMES].reverse()) {
+      expect((await migrate(url, 'down')).stdout).toEqual([`${name}: reverted ${migration}`]);
+    }
     expect((await migrate(url, 'down')).stdout).toEqual([`${name}: no migration to revert`]);
   });
 

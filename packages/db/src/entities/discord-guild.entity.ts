@@ -30,6 +30,8 @@ export interface DiscordGuild {
   healthStatus: GuildHealthStatus;
   healthDetail: GuildHealthProblem[];
   healthCheckedAt: Date | null;
+  /** Channels Discord refused posts to, with the reason: channel id -> sentence for the merchant. */
+  brokenChannels: Record<string, string>;
   updatedAt: Date;
 }
 
@@ -52,6 +54,7 @@ export const DiscordGuildEntity = new EntitySchema<DiscordGuild>({
     healthStatus: column.text,
     healthDetail: column.json,
     healthCheckedAt: column.nullableTimestamp,
+    brokenChannels: column.json,
     updatedAt: column.updatedAt,
   },
 });

@@ -61,10 +61,11 @@ export class DiscordGuildRepository {
       .find({ where: { merchantId }, order: { installedAt: 'ASC' } });
   }
 
+  /** Sets the guild's notification settings; new channels start unbroken. */
   async updateConfig(merchantId: string, guildId: string, config: GuildConfig): Promise<DiscordGuild | null> {
     const result = await this.manager
       .getRepository(DiscordGuildEntity)
-      .update({ guildId, merchantId }, { ...config, updatedAt: new Date() });
+      .update({ guildId, merchantId }, { ...config, brokenChannels: {}, updatedAt: new Date() });
     return (result.affected ?? 0) === 0 ? null : this.find(merchantId, guildId);
   }
 
@@ -92,6 +93,25 @@ export class DiscordGuildRepository {
       .getRepository(DiscordGuildEntity)
       .update({ guildId }, { name, installStatus: 'installed', removedAt: null, updatedAt: now });
     return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Records that Discord refused posts to a channel (gone, no access): notifications to it stop until
+   * the merchant changes the guild's channels or the diagnostics find it fixed.
+   */
+  async markChannelBroken(guildId: string, channelId: string, reason: string): Promise<void> {
+    await this.manager.query(
+      `UPDATE discord_guild SET broken_channels = broken_channels || jsonb_build_object($2::text, $3::text), updated_at = now()
+        WHERE guild_id = $1`,
+      [guildId, channelId, reason],
+    );
+  }
+
+  async clearBrokenChannels(guildId: string): Promise<void> {
+    await this.manager.query(
+      `UPDATE discord_guild SET broken_channels = '{}'::jsonb, updated_at = now() WHERE guild_id = $1`,
+      [guildId],
+    );
   }
 
   async markRemoved(guildId: string, now: Date): Promise<void> {

@@ -45,7 +45,11 @@ function toAlert(row: AlertRow): MerchantAlert {
 export class MerchantAlertRepository {
   constructor(private readonly manager: EntityManager) {}
 
-  /** Opens the alert, or counts one more occurrence of the open one; `opened` is true the first time. */
+  /**
+   * Opens the alert, or counts one more occurrence of the open one; `opened` is true the first time.
+   * Opening it also queues its notification to the guild (in the same statement, so an alert is never
+   * opened without its notification, whoever raised it).
+   */
   async raise(
     merchantId: string,
     guildId: string,
@@ -61,6 +65,12 @@ export class MerchantAlertRepository {
       [merchantId, guildId, kind, subject, message],
     );
     const row = rows[0]!;
+    if (row.inserted) {
+      await this.manager.query(
+        `INSERT INTO outbox (job_name, payload) VALUES ('notification.alert', jsonb_build_object('alertId', $1::text))`,
+        [String(row.id)],
+      );
+    }
     return { alert: toAlert(row), opened: row.inserted };
   }
 
@@ -85,6 +95,15 @@ export class MerchantAlertRepository {
       [alertId],
     );
     return rows.length > 0;
+  }
+
+  async find(alertId: string): Promise<(MerchantAlert & { resolved: boolean }) | null> {
+    const rows = await this.manager.query<Array<AlertRow & { resolved_at: Date | null }>>(
+      `SELECT * FROM merchant_alert WHERE id = $1`,
+      [alertId],
+    );
+    const row = rows[0];
+    return row === undefined ? null : { ...toAlert(row), resolved: row.resolved_at !== null };
   }
 
   async listOpen(merchantId: string, guildId?: string): Promise<MerchantAlert[]> {
