@@ -11,6 +11,7 @@ import {
 } from '@inflow/testing';
 import type { Redis } from 'ioredis';
 import { ACCESS_ENDED_CURSOR, CleanupSweepService } from './cleanup-sweep.service';
+import { RedisDriftPosition } from './drift-position';
 import { arrangeGuild, snowflake, type ArrangedGuild } from './test/cleanup-fixture';
 
 const NOW = new Date('2034-01-01T12:00:00Z');
@@ -113,6 +114,7 @@ describe('access-ended sweep cost', () => {
       subscriptions: probe.repositories.subscriptions,
       sweepCursors: probe.repositories.sweepCursors,
       discordMembers: probe.repositories.discordMembers,
+      driftPosition: new RedisDriftPosition(redis, `${prefix}:drift-position`),
       roleSync,
       intervalMs: 300_000,
       commitMarginMs: 30_000,

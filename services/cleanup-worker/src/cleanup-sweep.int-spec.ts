@@ -9,6 +9,7 @@ import {
 } from '@inflow/testing';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { RedisDriftPosition } from './drift-position';
 import { ACCESS_ENDED_CURSOR, CleanupSweepService, type CleanupSweepOptions } from './cleanup-sweep.service';
 import {
   arrangeGuild,
@@ -56,6 +57,7 @@ describe('CleanupSweepService against Postgres and Redis', () => {
       subscriptions: t.db.repositories.subscriptions,
       sweepCursors: t.db.repositories.sweepCursors,
       discordMembers: t.db.repositories.discordMembers,
+      driftPosition: new RedisDriftPosition(redis, `${prefix}:drift-position`),
       roleSync,
       intervalMs: 300_000,
       commitMarginMs: 30_000,
@@ -221,7 +223,7 @@ describe('CleanupSweepService against Postgres and Redis', () => {
 
   it('sweeps a row whose transaction committed after the sweep read past its timestamp', async () => {
     // updated_at is the writing transaction's start time; the row appears only at commit.
-    async function expireWhileSweeping(user: string, service: CleanupSweepService): Promise<void> {
+    async function expireWhileSweeping(user: string, service: CleanupSweepService, marginMs: number) {
       const { subscriptionId } = await arrangeSubscription(t, {
         guild: g1,
         status: 'ACTIVE',
@@ -253,19 +255,33 @@ describe('CleanupSweepService against Postgres and Redis', () => {
       await service.sweep(new Date());
       release();
       await slowTransaction;
-      await sleep(1_100);
+      // Wait out the margin, so that the next window reaches past the row's timestamp.
+      await sleep(marginMs + 100);
       await service.sweep(new Date());
     }
 
-    const withMargin = setup({ commitMarginMs: 1_000 });
-    await expireWhileSweeping(snowflake(41), withMargin.service);
+    const withMargin = setup({ commitMarginMs: 2_000 });
+    await expireWhileSweeping(snowflake(41), withMargin.service, 2_000);
     expect(await withMargin.roleSyncs()).toEqual([cleanup(g1, snowflake(41))]);
 
     // Why the margin exists: a window ending at the present reads before the commit, and the next one
     // starts after the row's timestamp.
     const withoutMargin = setup({ commitMarginMs: 0 });
-    await expireWhileSweeping(snowflake(42), withoutMargin.service);
+    await expireWhileSweeping(snowflake(42), withoutMargin.service, 0);
     expect(await withoutMargin.roleSyncs()).toEqual([]);
+  });
+
+  it('keeps the drift position in Redis, and starts over when what it finds there is unreadable', async () => {
+    const key = `${uniqueRedisPrefix('drift-position')}:position`;
+    prefixes.push(key);
+    const position = new RedisDriftPosition(redis, key);
+    expect(await position.get()).toBeNull();
+    await position.set({ guildId: g1.guildId, discordUserId: snowflake(5) });
+    expect(await position.get()).toEqual({ guildId: g1.guildId, discordUserId: snowflake(5) });
+    await redis.set(key, '{"guildId":"not-a-snowflake"');
+    expect(await position.get()).toBeNull();
+    await position.set(null);
+    expect(await redis.exists(key)).toBe(0);
   });
 
   it('drift re-syncs only members not synced within the drift age, at most the batch limit per run', async () => {
@@ -298,6 +314,9 @@ describe('CleanupSweepService against Postgres and Redis', () => {
     expect(await bounded.service.drift(now)).toMatchObject({ members: 4, pages: 2, stoppedAtLimit: true });
     // Key order: the first four stale members of the first guild.
     expect(await bounded.roleSyncs()).toEqual(stale.slice(0, 4));
+    // Nothing was synced in between (no role-sync worker runs here): the next run still moves on.
+    expect(await bounded.service.drift(now)).toMatchObject({ members: 2, stoppedAtLimit: false });
+    expect(await bounded.roleSyncs()).toEqual(stale);
 
     const unbounded = setup({ driftBatchLimit: 100, pageSize: 3 });
     expect(await unbounded.service.drift(now)).toMatchObject({ members: 6, stoppedAtLimit: false });

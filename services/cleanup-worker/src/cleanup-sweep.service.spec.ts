@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { JobRequest } from '@inflow/queue';
+import type { MemberKey } from './drift-position';
 import { ACCESS_ENDED_CURSOR, CleanupSweepService, type CleanupSweepOptions } from './cleanup-sweep.service';
 
 const NOW = new Date('2026-11-24T10:00:00.000Z');
@@ -23,11 +24,15 @@ function fakes(rows: DueRow[], stale: Array<{ guildId: string; discordUserId: st
   const staleQueries: Array<{ before: Date; limit: number; after: unknown }> = [];
   const batches: Array<Array<JobRequest<'role-sync.member'>>> = [];
   const failures = { addBulk: 0 };
+  const position: { after: MemberKey | null } = { after: null };
   const sorted = [...rows].sort((a, b) => a.id.localeCompare(b.id));
   const staleSorted = [...stale].sort((a, b) =>
     `${a.guildId}:${a.discordUserId}`.localeCompare(`${b.guildId}:${b.discordUserId}`),
   );
-  const deps: Pick<CleanupSweepOptions, 'subscriptions' | 'sweepCursors' | 'discordMembers' | 'roleSync'> = {
+  const deps: Pick<
+    CleanupSweepOptions,
+    'subscriptions' | 'sweepCursors' | 'discordMembers' | 'driftPosition' | 'roleSync'
+  > = {
     subscriptions: {
       accessEndedBetween: (from, to, afterId, limit) => {
         windows.push({ from, to, afterId, limit });
@@ -50,6 +55,13 @@ function fakes(rows: DueRow[], stale: Array<{ guildId: string; discordUserId: st
         );
       },
     },
+    driftPosition: {
+      get: () => Promise.resolve(position.after),
+      set: (after) => {
+        position.after = after;
+        return Promise.resolve();
+      },
+    },
     roleSync: {
       addBulk: (jobs) => {
         if (failures.addBulk > 0) {
@@ -61,7 +73,7 @@ function fakes(rows: DueRow[], stale: Array<{ guildId: string; discordUserId: st
       },
     },
   };
-  return { deps, cursors, windows, staleQueries, batches, failures };
+  return { deps, cursors, windows, staleQueries, batches, failures, position };
 }
 
 function service(deps: ReturnType<typeof fakes>['deps'], overrides: Partial<CleanupSweepOptions> = {}) {
@@ -152,6 +164,7 @@ describe('CleanupSweepService.drift', () => {
     const result = await service(f.deps).drift(NOW);
     expect(result).toEqual({
       staleBefore: new Date('2026-11-23T10:00:00.000Z'),
+      startedAfter: null,
       members: 5,
       pages: 3,
       stoppedAtLimit: true,
@@ -162,12 +175,35 @@ describe('CleanupSweepService.drift', () => {
     expect(f.batches.flat().map((job) => job.payload)).toEqual(
       [1, 2, 3, 4, 5].map((n) => ({ guildId: GUILD, userId: user(n), reason: 'drift' })),
     );
+    expect(f.position.after).toEqual({ guildId: GUILD, discordUserId: user(5) });
+  });
+
+  it('continues where the last run stopped, then starts over once it reached the end', async () => {
+    // Members that stay stale (their sync skips without stamping them) must not starve the others.
+    const f = fakes([], stale);
+    const drifter = service(f.deps);
+    await drifter.drift(NOW);
+    f.batches.length = 0;
+
+    const second = await drifter.drift(NOW);
+    expect(second).toMatchObject({
+      startedAfter: { guildId: GUILD, discordUserId: user(5) },
+      members: 2,
+      stoppedAtLimit: false,
+    });
+    expect(f.batches.flat().map((job) => job.payload.userId)).toEqual([user(6), user(7)]);
+    expect(f.position.after).toBeNull();
+
+    f.batches.length = 0;
+    expect(await drifter.drift(NOW)).toMatchObject({ startedAfter: null, members: 5 });
+    expect(f.batches.flat()[0]?.payload.userId).toBe(user(1));
   });
 
   it('stops at a short page when fewer members than the limit are stale', async () => {
     const f = fakes([], stale.slice(0, 3));
     const result = await service(f.deps, { driftBatchLimit: 100 }).drift(NOW);
     expect(result).toMatchObject({ members: 3, pages: 2, stoppedAtLimit: false });
+    expect(f.position.after).toBeNull();
   });
 });
 

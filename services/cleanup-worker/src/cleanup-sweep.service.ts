@@ -1,5 +1,6 @@
 import type { Repositories } from '@inflow/db';
 import type { JobRequest, Producer } from '@inflow/queue';
+import type { DriftPosition, MemberKey } from './drift-position';
 import { sweepWindow, type SweepWindow } from './sweep-window';
 
 /** The sweep cursor row of the access-ended sweep: the end of the last window swept. */
@@ -12,6 +13,8 @@ export interface CleanupSweepOptions {
   subscriptions: Pick<Repositories['subscriptions'], 'accessEndedBetween'>;
   sweepCursors: Pick<Repositories['sweepCursors'], 'get' | 'set'>;
   discordMembers: Pick<Repositories['discordMembers'], 'staleMembers'>;
+  /** Where the last drift run stopped. */
+  driftPosition: DriftPosition;
   /** Where the role-sync jobs go. Their catalog id collapses repeats for the same member. */
   roleSync: Pick<Producer<'role-sync'>, 'addBulk'>;
   /** The access-ended sweep's period (CLEANUP_INTERVAL_MS); sizes the first window. */
@@ -39,6 +42,8 @@ export interface SweepResult {
 export interface DriftResult {
   /** Members not synced since this moment were due. */
   staleBefore: Date;
+  /** The run continued after this member (where the last one stopped), or started from the beginning. */
+  startedAfter: MemberKey | null;
   /** Role-sync jobs requested. */
   members: number;
   pages: number;
@@ -101,14 +106,18 @@ export class CleanupSweepService {
 
   /**
    * Enqueues role sync for members whose last sync is older than the drift age, at most the batch
-   * limit per run. Those syncs stamp the members as synced, so the next run moves on to others.
+   * limit per run, continuing after the member where the last run stopped and starting over once it
+   * reached the end. Resuming matters: a member that stays stale (a sync that skips without stamping
+   * it, such as one for a member no offer concerns) would otherwise be picked first by every run, and
+   * members later in the order would never be reached.
    */
   async drift(now: Date): Promise<DriftResult> {
-    const { discordMembers, pageSize, driftMaxAgeMs, driftBatchLimit } = this.options;
+    const { discordMembers, driftPosition, pageSize, driftMaxAgeMs, driftBatchLimit } = this.options;
     const staleBefore = new Date(now.getTime() - driftMaxAgeMs);
+    const startedAfter = await driftPosition.get();
     let members = 0;
     let pages = 0;
-    let after: { guildId: string; discordUserId: string } | null = null;
+    let after = startedAfter;
     while (members < driftBatchLimit) {
       const wanted = Math.min(pageSize, driftBatchLimit - members);
       const rows = await discordMembers.staleMembers(staleBefore, wanted, after);
@@ -119,11 +128,13 @@ export class CleanupSweepService {
       );
       const last = rows.at(-1);
       if (last === undefined || rows.length < wanted) {
-        return { staleBefore, members, pages, stoppedAtLimit: false };
+        await driftPosition.set(null);
+        return { staleBefore, startedAfter, members, pages, stoppedAtLimit: false };
       }
       after = { guildId: last.guildId, discordUserId: last.discordUserId };
     }
-    return { staleBefore, members, pages, stoppedAtLimit: true };
+    await driftPosition.set(after);
+    return { staleBefore, startedAfter, members, pages, stoppedAtLimit: true };
   }
 
   /** One addBulk for a page, one job per distinct member; returns how many were requested. */

@@ -40,6 +40,7 @@ export function createCleanupWorker(options: CleanupWorkerOptions): QueueWorker 
         {
           ...context.logFields,
           staleBefore: result.staleBefore.toISOString(),
+          startedAfter: result.startedAfter,
           members: result.members,
           pages: result.pages,
           stoppedAtLimit: result.stoppedAtLimit,

@@ -8,6 +8,7 @@ import { CleanupMetrics } from './cleanup-metrics';
 import { CleanupSweepService, type CleanupSweepOptions } from './cleanup-sweep.service';
 import { installCleanupSchedulers } from './cleanup.scheduler';
 import { createCleanupWorker } from './cleanup.worker';
+import { RedisDriftPosition } from './drift-position';
 import type { Env } from './env';
 
 export interface CleanupParts {
@@ -64,6 +65,8 @@ export async function composeCleanup(parts: CleanupParts): Promise<RunningCleanu
     subscriptions: parts.repositories.subscriptions,
     sweepCursors: parts.repositories.sweepCursors,
     discordMembers: parts.repositories.discordMembers,
+    // Not under `<prefix>:cleanup:`, which is BullMQ's namespace for the queue.
+    driftPosition: new RedisDriftPosition(redis, `${env.QUEUE_PREFIX}:cleanup-worker:drift-position`),
     roleSync,
     intervalMs: env.CLEANUP_INTERVAL_MS,
     commitMarginMs: env.CLEANUP_COMMIT_MARGIN_MS,
