@@ -43,7 +43,7 @@ export interface GatewayEventsOptions {
   healthRetries?: number;
   /** Most members re-synced when a guild recovers; the drift sweep covers any beyond. Default 10 000. */
   resyncLimit?: number;
-  /** Tries per event before it is given up (logged and counted; the drift sweep repairs). Default 3. */
+  /** Tries per event before it is given up (logged and counted; the drift sweep revisits members with managed roles). Default 3. */
   eventAttempts?: number;
   /** Wait before the second try of an event, doubled for each further one. Default 200 ms. */
   eventRetryMs?: number;
@@ -57,9 +57,8 @@ interface HealthCheckState {
   failures: number;
 }
 
-/** The dispatches this service acts on; every other type is only counted by the connection. */
+/** The dispatches handled in the guild queues (READY is taken on arrival); others are only counted. */
 const HANDLED_EVENTS = [
-  GatewayDispatchEvents.Ready,
   GatewayDispatchEvents.GuildCreate,
   GatewayDispatchEvents.GuildDelete,
   GatewayDispatchEvents.GuildMemberAdd,
@@ -77,9 +76,6 @@ function isHandled(payload: GatewayDispatchPayload): payload is HandledDispatch 
 }
 
 type MemberPayload = Pick<APIGuildMember, 'roles'> & { user: { id: string }; guild_id: string };
-
-/** Events of guilds not bound to a merchant (or before READY) share one queue; they do nothing. */
-const NO_GUILD = '';
 
 /**
  * Turns gateway dispatches into installation state, member observations and role-sync jobs; never
@@ -128,9 +124,15 @@ export class GatewayEventsService {
    */
   accept(payload: GatewayDispatchPayload): Promise<void> {
     if (this.closed) return Promise.resolve();
+    // Taken at once rather than in a queue: every later event of any guild needs to know the bot.
+    if (payload.t === GatewayDispatchEvents.Ready) {
+      this.botUserId = payload.d.user.id;
+      return Promise.resolve();
+    }
+    if (!isHandled(payload)) return Promise.resolve();
     // Stamped on arrival: recordSeen keeps the newest observation by this time.
     const receivedAt = this.clock();
-    const key = guildIdOf(payload) ?? NO_GUILD;
+    const key = guildIdOf(payload);
     const previous = this.queues.get(key) ?? Promise.resolve();
     const next = previous.then(() => this.handleWithRetries(payload, receivedAt));
     this.queues.set(key, next);
@@ -153,7 +155,7 @@ export class GatewayEventsService {
     ]);
   }
 
-  private async handleWithRetries(payload: GatewayDispatchPayload, receivedAt: Date): Promise<void> {
+  private async handleWithRetries(payload: HandledDispatch, receivedAt: Date): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.handle(payload, receivedAt);
@@ -162,7 +164,7 @@ export class GatewayEventsService {
         const context = { err: error, event: payload.t, guildId: guildIdOf(payload), attempt };
         if (attempt >= this.eventAttempts || this.closed) {
           this.metrics.eventFailures.inc({ type: payload.t });
-          this.logger.error(context, 'gateway event could not be handled; the drift sweep will repair it');
+          this.logger.error(context, 'gateway event could not be handled; giving it up');
           return;
         }
         this.logger.warn(context, 'gateway event failed; trying again');
@@ -171,12 +173,8 @@ export class GatewayEventsService {
     }
   }
 
-  private async handle(payload: GatewayDispatchPayload, now: Date): Promise<void> {
-    if (!isHandled(payload)) return;
+  private async handle(payload: HandledDispatch, now: Date): Promise<void> {
     switch (payload.t) {
-      case GatewayDispatchEvents.Ready:
-        this.botUserId = payload.d.user.id;
-        return;
       case GatewayDispatchEvents.GuildCreate:
         return this.guildAvailable(payload.d, now);
       case GatewayDispatchEvents.GuildDelete:
@@ -390,14 +388,20 @@ export class GatewayEventsService {
   }
 }
 
-/** The guild an event belongs to, when it belongs to one. */
-function guildIdOf(payload: GatewayDispatchPayload): string | undefined {
-  const data: unknown = payload.d;
-  if (typeof data !== 'object' || data === null) return undefined;
-  if ('guild_id' in data && typeof data.guild_id === 'string') return data.guild_id;
-  const isGuildEvent =
-    payload.t === GatewayDispatchEvents.GuildCreate || payload.t === GatewayDispatchEvents.GuildDelete;
-  return isGuildEvent && 'id' in data && typeof data.id === 'string' ? data.id : undefined;
+/** The guild an event belongs to: the key of its queue. */
+function guildIdOf(payload: HandledDispatch): string {
+  switch (payload.t) {
+    case GatewayDispatchEvents.GuildCreate:
+    case GatewayDispatchEvents.GuildDelete:
+      return payload.d.id;
+    case GatewayDispatchEvents.GuildMemberAdd:
+    case GatewayDispatchEvents.GuildMemberUpdate:
+    case GatewayDispatchEvents.GuildMemberRemove:
+    case GatewayDispatchEvents.GuildRoleCreate:
+    case GatewayDispatchEvents.GuildRoleUpdate:
+    case GatewayDispatchEvents.GuildRoleDelete:
+      return payload.d.guild_id;
+  }
 }
 
 function positive(name: string, value: number): number {

@@ -33,6 +33,7 @@ export function guildRow(guildId: string, overrides: Partial<DiscordGuild> = {})
     healthStatus: 'healthy',
     healthDetail: [],
     healthCheckedAt: null,
+    brokenChannels: {},
     updatedAt: new Date('2026-11-01T00:00:00Z'),
     ...overrides,
   };
