@@ -14,6 +14,7 @@ import { NotificationDeliveryRepository } from './repositories/notification-deli
 import { OAuthStateRepository } from './repositories/oauth-state.repository';
 import { OfferRepository } from './repositories/offer.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
+import { PortalSessionRepository } from './repositories/portal-session.repository';
 import { RoleGrantRepository } from './repositories/role-grant.repository';
 import { SubscriptionRepository } from './repositories/subscription.repository';
 import { SweepCursorRepository } from './repositories/sweep-cursor.repository';
@@ -33,6 +34,7 @@ export interface Repositories {
   oauthStates: OAuthStateRepository;
   offers: OfferRepository;
   outbox: OutboxRepository;
+  portalSessions: PortalSessionRepository;
   roleGrants: RoleGrantRepository;
   subscriptions: SubscriptionRepository;
   sweepCursors: SweepCursorRepository;
@@ -53,6 +55,7 @@ function repositoriesFor(manager: EntityManager): Repositories {
     oauthStates: new OAuthStateRepository(manager),
     offers: new OfferRepository(manager),
     outbox: new OutboxRepository(manager),
+    portalSessions: new PortalSessionRepository(manager),
     roleGrants: new RoleGrantRepository(manager),
     subscriptions: new SubscriptionRepository(manager),
     sweepCursors: new SweepCursorRepository(manager),

@@ -20,3 +20,4 @@ export type { MerchantAlert } from './repositories/merchant-alert.repository';
 export type { RoleGrantWrite } from './repositories/role-grant.repository';
 export type { MemberSubscription } from './repositories/subscription.repository';
 export type { DeliveryStatus, NotificationDelivery } from './repositories/notification-delivery.repository';
+export type { ActivePortalSession } from './repositories/portal-session.repository';

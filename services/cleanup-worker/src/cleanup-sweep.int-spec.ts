@@ -306,7 +306,18 @@ describe('CleanupSweepService against Postgres and Redis', () => {
          VALUES ($1, $2, $3, 'member', $4)`,
         [guild.guildId, snowflake(user), guild.merchantId, lastSyncedAt],
       );
+      // Drift concerns members with managed-role state only.
+      await t.sql(
+        `INSERT INTO role_grant (merchant_id, guild_id, discord_user_id, role_id, desired, applied, sync_state)
+         VALUES ($1, $2, $3, $4, true, true, 'synced')`,
+        [guild.merchantId, guild.guildId, snowflake(user), snowflake(900 + user)],
+      );
     }
+    // A stale member the system never granted anything is not drift's business.
+    await t.sql(
+      `INSERT INTO discord_member (guild_id, discord_user_id, merchant_id, presence, last_synced_at) VALUES ($1, $2, $3, 'member', NULL)`,
+      [g1.guildId, snowflake(70), g1.merchantId],
+    );
     const drift = (guild: ArrangedGuild, user: number) => `${guild.guildId}:${snowflake(user)}:drift`;
     const stale = [drift(g1, 61), drift(g1, 62), drift(g1, 63), drift(g1, 64), drift(g2, 65), drift(g2, 66)];
 

@@ -109,7 +109,10 @@ export class RoleSyncService {
     }
     if (member.presence === 'absent') {
       const joined = await this.joinIfPossible(plan, userId);
-      if (joined === 'out') return skipped('the member is not in the guild');
+      if (joined === 'out') {
+        await repos.discordMembers.markSyncAttempted(guildId, userId, this.deps.now());
+        return skipped('the member is not in the guild');
+      }
       if (joined === 'joined-with-roles') return undefined;
       member = joined;
     }

@@ -1,6 +1,12 @@
 import { InitialSchema1764200000000 } from './1764200000000-initial-schema';
 import { RolePipeline1764300000000 } from './1764300000000-role-pipeline';
 import { Notifications1764400000000 } from './1764400000000-notifications';
+import { CustomerPortal1764500000000 } from './1764500000000-customer-portal';
 
 /** Every migration, oldest first. Each is reviewed SQL; none is generated at run time. */
-export const MIGRATIONS = [InitialSchema1764200000000, RolePipeline1764300000000, Notifications1764400000000];
+export const MIGRATIONS = [
+  InitialSchema1764200000000,
+  RolePipeline1764300000000,
+  Notifications1764400000000,
+  CustomerPortal1764500000000,
+];

@@ -155,6 +155,19 @@ export class DiscordLinkRepository {
       );
   }
 
+  /** Other customers of the merchant linked to this Discord account (the duplicate-link policy). */
+  async otherCustomersLinkedTo(
+    merchantId: string,
+    discordUserId: string,
+    customerId: string,
+  ): Promise<string[]> {
+    const rows = await this.manager.query<Array<{ customer_id: string }>>(
+      `SELECT customer_id FROM discord_link WHERE merchant_id = $1 AND discord_user_id = $2 AND customer_id <> $3`,
+      [merchantId, discordUserId, customerId],
+    );
+    return rows.map((row) => row.customer_id);
+  }
+
   /** Whether the Discord user is linked to any customer of the guild's merchant (gateway filtering). */
   async isLinkedInGuild(guildId: string, discordUserId: string): Promise<boolean> {
     const rows = await this.manager.query<unknown[]>(

@@ -72,7 +72,10 @@ export class DiscordMemberRepository {
     );
   }
 
-  /** Members not synced since `before` (never synced first), in key order after `after`: the drift sweep. */
+  /**
+   * Members with managed-role state (a grant row) not synced since `before`, in key order after `after`:
+   * the drift sweep. Members the system never granted anything are not its business.
+   */
   async staleMembers(
     before: Date,
     limit: number,
@@ -83,6 +86,7 @@ export class DiscordMemberRepository {
          JOIN discord_guild g ON g.guild_id = m.guild_id AND g.install_status = 'installed'
         WHERE (m.last_synced_at IS NULL OR m.last_synced_at < $1)
           AND ($3::text IS NULL OR (m.guild_id, m.discord_user_id) > ($3::text, $4::text))
+          AND EXISTS (SELECT 1 FROM role_grant r WHERE r.guild_id = m.guild_id AND r.discord_user_id = m.discord_user_id)
         ORDER BY m.guild_id, m.discord_user_id
         LIMIT $2`,
       [before, limit, after?.guildId ?? null, after?.discordUserId ?? null],

@@ -96,6 +96,55 @@ export class SubscriptionRepository {
     );
   }
 
+  /** A customer's subscriptions with their offer, newest first (the customer portal). */
+  async listForCustomer(
+    merchantId: string,
+    customerId: string,
+  ): Promise<
+    Array<
+      Subscription & {
+        offerName: string;
+        guildId: string | null;
+        roleId: string | null;
+        gracePeriodDays: number;
+      }
+    >
+  > {
+    const rows = await this.manager
+      .getRepository(SubscriptionEntity)
+      .createQueryBuilder('s')
+      .innerJoin('offer', 'o', 'o.id = s.offer_id AND o.merchant_id = s.merchant_id')
+      .addSelect(['o.name', 'o.discord_guild_id', 'o.discord_role_id', 'o.grace_period_days'])
+      .where('s.merchant_id = :merchantId AND s.customer_id = :customerId', { merchantId, customerId })
+      .orderBy('s.created_at', 'DESC')
+      .getRawAndEntities();
+    return rows.entities.map((entity, index) => {
+      const raw = rows.raw[index] as {
+        o_name: string;
+        o_discord_guild_id: string | null;
+        o_discord_role_id: string | null;
+        o_grace_period_days: number;
+      };
+      return {
+        ...entity,
+        offerName: raw.o_name,
+        guildId: raw.o_discord_guild_id,
+        roleId: raw.o_discord_role_id,
+        gracePeriodDays: raw.o_grace_period_days,
+      };
+    });
+  }
+
+  /** The guilds where a customer's subscriptions name a role: where linking or unlinking changes roles. */
+  async guildsOfCustomer(merchantId: string, customerId: string): Promise<string[]> {
+    const rows = await this.manager.query<Array<{ guild_id: string }>>(
+      `SELECT DISTINCT o.discord_guild_id AS guild_id FROM subscription s JOIN offer o ON o.id = s.offer_id
+        WHERE s.merchant_id = $1 AND s.customer_id = $2 AND o.discord_guild_id IS NOT NULL`,
+      [merchantId, customerId],
+    );
+    return rows.map((row) => row.guild_id);
+  }
+
   /**
    * Every subscription of the Discord user in the guild (through the customers they linked, at the
    * guild's merchant), with what the access rule needs of its offer. Past ones included: they are the
@@ -154,15 +203,17 @@ export class SubscriptionRepository {
   ): Promise<Array<{ id: string; guildId: string; discordUserId: string }>> {
     const rows = await this.manager.query<Array<{ id: string; guild_id: string; discord_user_id: string }>>(
       `WITH due AS (
-         SELECT id FROM subscription WHERE access_ends_at > $1 AND access_ends_at <= $2
+         SELECT id FROM subscription
+          WHERE access_ends_at > $1 AND access_ends_at <= $2 AND ($3::uuid IS NULL OR id > $3::uuid)
          UNION
-         SELECT id FROM subscription WHERE status IN ('PAST_DUE', 'CANCELED', 'EXPIRED') AND updated_at > $1 AND updated_at <= $2
+         SELECT id FROM subscription
+          WHERE status IN ('PAST_DUE', 'CANCELED', 'EXPIRED') AND updated_at > $1 AND updated_at <= $2
+            AND ($3::uuid IS NULL OR id > $3::uuid)
        )
        SELECT s.id, o.discord_guild_id AS guild_id, l.discord_user_id
          FROM due JOIN subscription s ON s.id = due.id
          JOIN offer o ON o.id = s.offer_id AND o.discord_guild_id IS NOT NULL
          JOIN discord_link l ON l.customer_id = s.customer_id
-        WHERE ($3::uuid IS NULL OR s.id > $3::uuid)
         ORDER BY s.id
         LIMIT $4`,
       [from, to, afterId, limit],
