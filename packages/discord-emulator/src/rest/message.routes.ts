@@ -18,6 +18,58 @@ interface MessageCreateBody {
   tts?: boolean | null;
   flags?: number | null;
   nonce?: string | number | null;
+  enforce_nonce?: boolean | null;
+}
+
+/**
+ * How long an enforced nonce keeps its message. Discord documents only "the past few minutes"; the low
+ * end is assumed, so that a client relying on a longer window fails here before it fails on Discord.
+ */
+export const NONCE_WINDOW_MS = 120_000;
+
+interface NonceRecord {
+  channelId: string;
+  messageId: string;
+  at: number;
+}
+
+/**
+ * Messages created with `enforce_nonce`, by author and nonce, oldest first: a repeat within the window
+ * returns the first message instead of creating another, as Discord does for retried posts.
+ */
+class NonceLedger {
+  private readonly records = new Map<string, NonceRecord>();
+
+  constructor(private readonly state: RestContext['state']) {}
+
+  find(authorId: string, nonce: string | number, now: number): ApiMessage | undefined {
+    this.forgetUntil(now - NONCE_WINDOW_MS);
+    const record = this.records.get(key(authorId, nonce));
+    if (!record) return undefined;
+    // The state may have been reset since: a message that no longer exists is not returned.
+    return this.state.messages(record.channelId).find((message) => message.id === record.messageId);
+  }
+
+  remember(authorId: string, nonce: string | number, message: ApiMessage, now: number): void {
+    const name = key(authorId, nonce);
+    // Re-inserted rather than overwritten, so that the map stays in time order.
+    this.records.delete(name);
+    this.records.set(name, { channelId: message.channel_id, messageId: message.id, at: now });
+  }
+
+  /** Forgets records made at or before `cutoff`. */
+  private forgetUntil(cutoff: number): void {
+    // Insertion order is time order, so the expired records are the first ones.
+    for (const [name, record] of this.records) {
+      if (record.at > cutoff) break;
+      this.records.delete(name);
+    }
+  }
+}
+
+// Discord serialises nonces as strings, so 42 and "42" are the same nonce.
+function key(authorId: string, nonce: string | number): string {
+  return `${authorId}:${String(nonce)}`;
 }
 
 // Channels that can hold messages; categories and forums (which need threads) cannot.
@@ -48,7 +100,7 @@ function isEmpty(body: MessageCreateBody): boolean {
   );
 }
 
-function createMessage(ctx: RestContext, request: ApiRequest): ApiResponse {
+function createMessage(ctx: RestContext, nonces: NonceLedger, request: ApiRequest): ApiResponse {
   const channel = ctx.state.channel(param(request, 'channel_id'));
   if (!channel) throw DiscordErrors.unknownChannel();
   const botId = ctx.state.botUserId;
@@ -67,6 +119,13 @@ function createMessage(ctx: RestContext, request: ApiRequest): ApiResponse {
   if (isEmpty(body)) throw DiscordErrors.emptyMessage();
   if ((body.embeds ?? []).length > 0 && !hasPermission(permissions, PermissionFlags.EMBED_LINKS)) {
     throw DiscordErrors.missingPermissions();
+  }
+
+  const nonce = body.nonce ?? undefined;
+  const enforced = body.enforce_nonce === true && nonce !== undefined;
+  if (enforced) {
+    const first = nonces.find(botId, nonce, ctx.now());
+    if (first) return { status: 200, body: first };
   }
 
   const message: ApiMessage = {
@@ -91,13 +150,15 @@ function createMessage(ctx: RestContext, request: ApiRequest): ApiResponse {
     pinned: false,
     flags: body.flags ?? 0,
   };
-  if (body.nonce !== undefined && body.nonce !== null) message.nonce = body.nonce;
+  if (nonce !== undefined) message.nonce = nonce;
   ctx.state.recordMessage(message);
+  if (enforced) nonces.remember(botId, nonce, message, ctx.now());
   return { status: 200, body: message };
 }
 
 /** Message routes of the REST API. */
 export function messageRoutes(ctx: RestContext): RouteDefinition[] {
+  const nonces = new NonceLedger(ctx.state);
   return [
     {
       method: 'POST',
@@ -105,7 +166,7 @@ export function messageRoutes(ctx: RestContext): RouteDefinition[] {
       auth: 'bot',
       limit: ctx.buckets['create-message'],
       majorParameter: 'channel_id',
-      handle: (request) => createMessage(ctx, request),
+      handle: (request) => createMessage(ctx, nonces, request),
     },
   ];
 }
