@@ -207,7 +207,8 @@ export class GatewayEventsService {
       return;
     }
     // While the bot was disconnected members may have joined or had roles changed. The payload lists
-    // members only for guilds up to the identify's large_threshold; the drift sweep covers larger ones.
+    // members only for guilds up to the identify's large_threshold; in larger ones the drift sweep
+    // revisits the members that have managed roles.
     const requests: RoleSyncRequest[] = [];
     for (const member of guild.members ?? []) {
       const userId = member.user.id;
