@@ -18,6 +18,6 @@ export type { NewAuditLogEntry } from './repositories/audit-log.repository';
 export type { LinkWithTokens } from './repositories/discord-link.repository';
 export type { MerchantAlert } from './repositories/merchant-alert.repository';
 export type { RoleGrantWrite } from './repositories/role-grant.repository';
-export type { MemberSubscription } from './repositories/subscription.repository';
+export type { CustomerSubscription, MemberSubscription } from './repositories/subscription.repository';
 export type { DeliveryStatus, NotificationDelivery } from './repositories/notification-delivery.repository';
 export type { ActivePortalSession } from './repositories/portal-session.repository';

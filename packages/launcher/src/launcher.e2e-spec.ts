@@ -47,7 +47,14 @@ describe('pnpm start (the launcher)', () => {
       expect({ service: service.name, ...readiness }).toEqual({
         service: service.name,
         status: 200,
-        body: JSON.stringify({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } }),
+        body: JSON.stringify({
+          status: 'ready',
+          checks: {
+            postgres: 'ok',
+            redis: 'ok',
+            ...(service.name === 'gateway-worker' ? { gateway: 'ok' } : {}),
+          },
+        }),
       });
       const metrics = await httpGet(`http://127.0.0.1:${portBase + service.portOffset}/metrics`);
       expect(metrics.body).toContain(`service="${service.name}"`);

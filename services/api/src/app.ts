@@ -34,6 +34,8 @@ export function createApp(deps: AppDependencies): Express {
   });
 
   app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  // The portal's and dashboard's forms.
+  app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 50 }));
   const router = Router();
   mountRoutes(router, deps.routes, deps.merchantMiddleware);
   app.use(router);

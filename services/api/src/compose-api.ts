@@ -2,9 +2,9 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import { Histogram, type Registry } from 'prom-client';
 import { QUEUE_NAMES } from '@inflow/contracts';
-import type { Database } from '@inflow/db';
+import { TokenCipher, type Database } from '@inflow/db';
 import { GuildHealthService } from '@inflow/guild-health';
-import { DiscordBotClient, DiscordOAuthClient } from '@inflow/discord';
+import { DiscordBotClient, DiscordOAuthClient, DiscordUserClient } from '@inflow/discord';
 import {
   createDiscordRateLimiter,
   createProducer,
@@ -24,7 +24,12 @@ import { GuildInstallService } from './guilds/guild-install.service';
 import { guildRoutes } from './guilds/guild.routes';
 import { GuildService } from './guilds/guild.service';
 import type { RouteDefinition } from './http/route';
+import { CsrfTokens } from './http/csrf';
 import { OfferService } from './offers/offer.service';
+import { DiscordLinkService } from './portal/discord-link.service';
+import { portalRoutes } from './portal/portal.routes';
+import { PortalSessionService } from './portal/portal-session.service';
+import { PortalViewService } from './portal/portal-view.service';
 import { offerRoutes } from './offers/offer.routes';
 import { openApiDocument } from './openapi/openapi-document';
 import { SubscriptionReadService } from './subscriptions/subscription-read.service';
@@ -102,6 +107,25 @@ export function composeApi(parts: ApiParts): ComposedApi {
     ...offerRoutes(new OfferService({ db, guilds: inspector, outboxWritten: wake })),
     ...eventRoutes(new EventIngestionService(db, wake)),
     ...subscriptionRoutes(new SubscriptionReadService(db)),
+    ...portalRoutes({
+      sessions: new PortalSessionService(db, env.PUBLIC_URL, env.PORTAL_SESSION_TTL_MS),
+      links: new DiscordLinkService(
+        db,
+        oauth,
+        new DiscordUserClient({ apiBaseUrl: env.DISCORD_API_URL }),
+        new TokenCipher(env.TOKEN_ENCRYPTION_KEY),
+        {
+          authorizeUrl: env.DISCORD_OAUTH_AUTHORIZE_URL,
+          clientId: env.DISCORD_CLIENT_ID,
+          redirectUri: new URL('/oauth/discord/callback', env.PUBLIC_URL).toString(),
+        },
+        wake,
+        logger,
+      ),
+      views: new PortalViewService(db),
+      csrf: new CsrfTokens(Buffer.from(env.TOKEN_ENCRYPTION_KEY, 'base64'), 'portal'),
+      secureCookies: env.PUBLIC_URL.startsWith('https:'),
+    }),
     ...guildRoutes(
       guilds,
       new GuildInstallService(db, oauth, guilds, {

@@ -97,42 +97,38 @@ export class SubscriptionRepository {
   }
 
   /** A customer's subscriptions with their offer, newest first (the customer portal). */
-  async listForCustomer(
-    merchantId: string,
-    customerId: string,
-  ): Promise<
-    Array<
-      Subscription & {
-        offerName: string;
-        guildId: string | null;
-        roleId: string | null;
-        gracePeriodDays: number;
-      }
-    >
-  > {
-    const rows = await this.manager
-      .getRepository(SubscriptionEntity)
-      .createQueryBuilder('s')
-      .innerJoin('offer', 'o', 'o.id = s.offer_id AND o.merchant_id = s.merchant_id')
-      .addSelect(['o.name', 'o.discord_guild_id', 'o.discord_role_id', 'o.grace_period_days'])
-      .where('s.merchant_id = :merchantId AND s.customer_id = :customerId', { merchantId, customerId })
-      .orderBy('s.created_at', 'DESC')
-      .getRawAndEntities();
-    return rows.entities.map((entity, index) => {
-      const raw = rows.raw[index] as {
-        o_name: string;
-        o_discord_guild_id: string | null;
-        o_discord_role_id: string | null;
-        o_grace_period_days: number;
-      };
-      return {
-        ...entity,
-        offerName: raw.o_name,
-        guildId: raw.o_discord_guild_id,
-        roleId: raw.o_discord_role_id,
-        gracePeriodDays: raw.o_grace_period_days,
-      };
-    });
+  async listForCustomer(merchantId: string, customerId: string): Promise<CustomerSubscription[]> {
+    const rows = await this.manager.query<
+      Array<{
+        external_id: string;
+        status: SubscriptionStatus;
+        current_period_end: Date | null;
+        cancel_at_period_end: boolean;
+        past_due_since: Date | null;
+        offer_name: string;
+        guild_id: string | null;
+        role_id: string | null;
+        grace_period_days: number;
+      }>
+    >(
+      `SELECT s.external_id, s.status, s.current_period_end, s.cancel_at_period_end, s.past_due_since,
+              o.name AS offer_name, o.discord_guild_id AS guild_id, o.discord_role_id AS role_id, o.grace_period_days
+         FROM subscription s JOIN offer o ON o.id = s.offer_id AND o.merchant_id = s.merchant_id
+        WHERE s.merchant_id = $1 AND s.customer_id = $2
+        ORDER BY s.created_at DESC`,
+      [merchantId, customerId],
+    );
+    return rows.map((row) => ({
+      externalId: row.external_id,
+      status: row.status,
+      currentPeriodEnd: row.current_period_end,
+      cancelAtPeriodEnd: row.cancel_at_period_end,
+      pastDueSince: row.past_due_since,
+      offerName: row.offer_name,
+      guildId: row.guild_id,
+      roleId: row.role_id,
+      gracePeriodDays: row.grace_period_days,
+    }));
   }
 
   /** The guilds where a customer's subscriptions name a role: where linking or unlinking changes roles. */
@@ -220,6 +216,15 @@ export class SubscriptionRepository {
     );
     return rows.map((row) => ({ id: row.id, guildId: row.guild_id, discordUserId: row.discord_user_id }));
   }
+}
+
+/** A customer's subscription with what the portal shows of its offer. */
+export interface CustomerSubscription extends AccessSubscription {
+  externalId: string;
+  offerName: string;
+  guildId: string | null;
+  roleId: string | null;
+  gracePeriodDays: number;
 }
 
 /** One subscription of a member in a guild, as the access rule and the audit trail need it. */

@@ -18,6 +18,9 @@ import {
 import { generateApiKey } from '../auth/api-key';
 import { composeApi, type ComposedApi } from '../compose-api';
 
+/** The harness's TOKEN_ENCRYPTION_KEY, so tests can read what the api encrypted. */
+export const TEST_TOKEN_KEY = Buffer.alloc(32, 42).toString('base64');
+
 export interface TestMerchant {
   merchantId: string;
   apiKey: string;
@@ -105,6 +108,8 @@ export class ApiHarness {
         DISCORD_CLIENT_SECRET: emulator.clientSecret,
         DISCORD_GLOBAL_RATE_LIMIT: 50,
         API_RATE_LIMIT_PER_SECOND: options.apiRateLimitPerSecond ?? 10_000,
+        TOKEN_ENCRYPTION_KEY: TEST_TOKEN_KEY,
+        PORTAL_SESSION_TTL_MS: 3_600_000,
         QUEUE_PREFIX: prefix,
       },
       db,
