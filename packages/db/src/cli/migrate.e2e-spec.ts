@@ -22,7 +22,7 @@ describe('pnpm db:migrate / db:revert', () => {
       code: 0,
       stdout: [
         `created database ${name}`,
-        `${name}: applied InitialSchema1764200000000, RolePipeline1764300000000`,
+        `${name}: applied ${NAMES.join(', ')}`,
       ],
       stderr: [],
     });
