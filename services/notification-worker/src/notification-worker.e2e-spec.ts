@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PermissionFlags } from '@inflow/discord-emulator';
 import { eventually } from '@inflow/testing';
 // The shared e2e harness: the built services as processes, their database and Redis prefix, the emulator.
 import {
@@ -75,16 +76,48 @@ describe('notifications end to end (api + notification-worker as processes, the 
       expect(JSON.stringify(message.embeds)).toContain(`<@${alice}>`);
     }
 
-    const metrics = await fetch(`http://127.0.0.1:${stack.ports.get('notification-worker')}/metrics`);
-    const text = await metrics.text();
-    for (const kind of [
-      'payment_succeeded',
-      'payment_failed',
-      'subscription_created',
-      'subscription_canceled',
-    ])
-      expect(text).toMatch(
-        new RegExp(`^notifications_total\\{kind="${kind}",outcome="sent"[^}]*\\} 1$`, 'm'),
-      );
+    // A message is visible in Discord before the worker has recorded it, so the counters may lag a moment.
+    await eventually(async () => {
+      const metrics = await fetch(`http://127.0.0.1:${stack.ports.get('notification-worker')}/metrics`);
+      const text = await metrics.text();
+      for (const kind of [
+        'payment_succeeded',
+        'payment_failed',
+        'subscription_created',
+        'subscription_canceled',
+      ])
+        expect(text).toMatch(
+          new RegExp(`^notifications_total\\{kind="${kind}",outcome="sent"[^}]*\\} 1$`, 'm'),
+        );
+    });
+  });
+
+  it('stops posting to a channel the bot lost access to and tells the merchant once in #general', async () => {
+    const payments = stack.seed.paymentsChannelId;
+    stack.emulator.state.updateChannel(payments, {
+      permissionOverwrites: [{ id: stack.seed.botRoleId, type: 0, deny: PermissionFlags.SEND_MESSAGES }],
+    });
+    const since = Date.now();
+    for (const type of ['payment.succeeded', 'payment.failed', 'payment.succeeded'] as const) {
+      const event = subscriptionEvent(offerId, 'sub_alice', 'cus_alice', type, 'ACTIVE');
+      expect((await stack.api('POST', '/events', acme.apiKey, event)).status).toBe(202);
+    }
+
+    const alertTitle = 'Action needed: a notification channel is unavailable';
+    await eventually(() => {
+      expect(titles(stack.seed.generalChannelId).filter((title) => title === alertTitle)).toHaveLength(1);
+    }, 20_000);
+    const refused = stack.emulator.stats
+      .requests({ route: '/channels/{channel_id}/messages', since })
+      .filter((entry) => entry.path === `/channels/${payments}/messages`);
+    // Each event tries at most once (no retries); the ones after the first see the channel marked broken.
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(refused.length).toBeLessThanOrEqual(3);
+    expect(refused.every((entry) => entry.status === 403 && entry.code === 50013)).toBe(true);
+    const alerts = await stack.t.sql(
+      `SELECT kind, subject FROM merchant_alert WHERE guild_id = $1 AND resolved_at IS NULL`,
+      [stack.guildId],
+    );
+    expect(alerts).toEqual([{ kind: 'channel_broken', subject: payments }]);
   });
 });
