@@ -4,6 +4,7 @@ import { migrateDown, migrateUp, migrationStatus, type MigrationStatus } from '.
 import { ApiKeyRepository } from './repositories/api-key.repository';
 import { AuditLogRepository } from './repositories/audit-log.repository';
 import { CustomerRepository } from './repositories/customer.repository';
+import { DashboardSessionRepository } from './repositories/dashboard-session.repository';
 import { DiscordGuildRepository } from './repositories/discord-guild.repository';
 import { DiscordLinkRepository } from './repositories/discord-link.repository';
 import { DiscordMemberRepository } from './repositories/discord-member.repository';
@@ -25,6 +26,7 @@ export interface Repositories {
   apiKeys: ApiKeyRepository;
   auditLog: AuditLogRepository;
   customers: CustomerRepository;
+  dashboardSessions: DashboardSessionRepository;
   discordGuilds: DiscordGuildRepository;
   discordLinks: DiscordLinkRepository;
   discordMembers: DiscordMemberRepository;
@@ -46,6 +48,7 @@ function repositoriesFor(manager: EntityManager): Repositories {
     apiKeys: new ApiKeyRepository(manager),
     auditLog: new AuditLogRepository(manager),
     customers: new CustomerRepository(manager),
+    dashboardSessions: new DashboardSessionRepository(manager),
     discordGuilds: new DiscordGuildRepository(manager),
     discordLinks: new DiscordLinkRepository(manager),
     discordMembers: new DiscordMemberRepository(manager),

@@ -21,3 +21,4 @@ export type { RoleGrantWrite } from './repositories/role-grant.repository';
 export type { CustomerSubscription, MemberSubscription } from './repositories/subscription.repository';
 export type { DeliveryStatus, NotificationDelivery } from './repositories/notification-delivery.repository';
 export type { ActivePortalSession } from './repositories/portal-session.repository';
+export type { DashboardSession } from './repositories/dashboard-session.repository';

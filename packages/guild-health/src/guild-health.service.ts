@@ -124,7 +124,25 @@ export class GuildHealthService {
   }
 }
 
-/** Alerts this service owns (others, such as a held mass removal, are resolved elsewhere). */
+/**
+ * The alerts this service owns: one per diagnosis code (a Record, so a new code does not compile until
+ * listed). Others (a broken channel seen by a post, a held mass removal) are raised and resolved by
+ * whoever saw them.
+ */
+const DIAGNOSIS_CODES: Record<GuildProblem['code'], true> = {
+  bot_missing_manage_roles: true,
+  bot_missing_create_instant_invite: true,
+  offer_role_missing: true,
+  offer_role_is_everyone: true,
+  offer_role_managed: true,
+  offer_role_above_bot: true,
+  channel_missing: true,
+  channel_not_text: true,
+  channel_missing_view: true,
+  channel_missing_send: true,
+  channel_missing_embed_links: true,
+};
+
 function isDiagnosisAlert(kind: string): boolean {
-  return /^(bot_|offer_role_|channel_)/.test(kind);
+  return Object.hasOwn(DIAGNOSIS_CODES, kind);
 }

@@ -25,10 +25,13 @@ export class MassRemovalBrake {
   ): Promise<boolean> {
     if (removals === 0) return false;
     const since = new Date(now.getTime() - this.options.windowMs);
-    const [recent, applied] = await Promise.all([
+    const [recent, applied, released] = await Promise.all([
       repos.auditLog.countSince(guildId, 'role.removed', since),
       repos.roleGrants.countApplied(guildId),
+      repos.auditLog.countSince(guildId, 'brake.released', since),
     ]);
+    // The merchant looked and released the held removals: let this window's removals through.
+    if (released > 0) return false;
     const allowed = Math.max(this.options.minimum, Math.floor(threshold * (applied + recent)));
     return recent + removals > allowed;
   }

@@ -2,6 +2,7 @@ import { InitialSchema1764200000000 } from './1764200000000-initial-schema';
 import { RolePipeline1764300000000 } from './1764300000000-role-pipeline';
 import { Notifications1764400000000 } from './1764400000000-notifications';
 import { CustomerPortal1764500000000 } from './1764500000000-customer-portal';
+import { Dashboard1764600000000 } from './1764600000000-dashboard';
 
 /** Every migration, oldest first. Each is reviewed SQL; none is generated at run time. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   RolePipeline1764300000000,
   Notifications1764400000000,
   CustomerPortal1764500000000,
+  Dashboard1764600000000,
 ];

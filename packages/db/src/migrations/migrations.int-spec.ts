@@ -43,6 +43,7 @@ describe('migrations', () => {
       'api_key',
       'audit_log',
       'customer',
+      'dashboard_session',
       'discord_guild',
       'discord_link',
       'discord_member',

@@ -54,4 +54,17 @@ export class AuditLogRepository {
     if (filter.before !== undefined) query.andWhere('a.id < :before', { before: filter.before });
     return query.getMany();
   }
+
+  /** Entries per hour and kind since `since` (the activity chart): role grants, removals, failures. */
+  async hourlyCounts(merchantId: string, since: Date, guildId?: string): Promise<Array<{ hour: Date; kind: string; count: number }>> {
+    const rows = await this.manager.query<Array<{ hour: Date; kind: string; n: number }>>(
+      `SELECT date_trunc('hour', created_at) AS hour, kind, count(*)::int AS n
+         FROM audit_log
+        WHERE merchant_id = $1 AND created_at >= $2 AND ($3::text IS NULL OR guild_id = $3)
+          AND kind IN ('role.granted', 'role.removed', 'role.failed')
+        GROUP BY 1, 2 ORDER BY 1`,
+      [merchantId, since, guildId ?? null],
+    );
+    return rows.map((row) => ({ hour: row.hour, kind: row.kind, count: row.n }));
+  }
 }

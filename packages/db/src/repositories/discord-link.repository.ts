@@ -155,6 +155,16 @@ export class DiscordLinkRepository {
       );
   }
 
+  /** The customers of a merchant linked to a Discord account, with their merchant ids (the member search). */
+  async customersOf(merchantId: string, discordUserId: string): Promise<Array<{ customerId: string; externalId: string }>> {
+    const rows = await this.manager.query<Array<{ id: string; external_id: string }>>(
+      `SELECT c.id, c.external_id FROM discord_link l JOIN customer c ON c.id = l.customer_id
+        WHERE l.merchant_id = $1 AND l.discord_user_id = $2 ORDER BY c.external_id`,
+      [merchantId, discordUserId],
+    );
+    return rows.map((row) => ({ customerId: row.id, externalId: row.external_id }));
+  }
+
   /** Other customers of the merchant linked to this Discord account (the duplicate-link policy). */
   async otherCustomersLinkedTo(
     merchantId: string,

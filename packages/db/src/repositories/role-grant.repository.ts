@@ -90,4 +90,18 @@ export class RoleGrantRepository {
     );
     return rows[0]?.n ?? 0;
   }
+
+  /** Every member with managed-role state in the guild ("Re-sync all"). */
+  async membersInGuild(guildId: string): Promise<string[]> {
+    const rows = await this.manager.query<Array<{ discord_user_id: string }>>(
+      `SELECT DISTINCT discord_user_id FROM role_grant WHERE guild_id = $1`,
+      [guildId],
+    );
+    return rows.map((row) => row.discord_user_id);
+  }
+
+  /** A Discord user's grants across the merchant's guilds (the dashboard's member view). */
+  async listForMerchantMember(merchantId: string, discordUserId: string): Promise<RoleGrant[]> {
+    return this.manager.getRepository(RoleGrantEntity).find({ where: { merchantId, discordUserId }, order: { guildId: 'ASC', roleId: 'ASC' } });
+  }
 }
