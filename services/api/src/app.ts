@@ -1,7 +1,14 @@
-import express, { Router, type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, {
+  Router,
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type RequestHandler,
+} from 'express';
 import { isDatabaseUnavailableError } from '@inflow/db';
 import type { HealthHandlers, Logger } from '@inflow/service-runtime';
-import { ProblemError, problems, sendProblem } from './http/problem';
+import { simplePage } from './html/page';
+import { ProblemError, problems, sendProblem, type Problem } from './http/problem';
 import { mountRoutes, type RouteDefinition } from './http/route';
 
 export interface AppDependencies {
@@ -62,6 +69,21 @@ function observe(logger: Logger, onRequest: AppDependencies['onRequest']): Reque
   };
 }
 
+/** Browser pages (dashboard, portal) get their errors as pages; API clients get problem+json. */
+function wantsPage(req: Request): boolean {
+  return (
+    /^\/(dashboard|portal)(\/|$)/.test(req.path) &&
+    req.accepts(['application/json', 'text/html']) === 'text/html'
+  );
+}
+
+function problemPage(problem: Problem): string {
+  const fields = (problem.errors ?? []).map(
+    (error) => `${error.pointer.replace(/^\//, '') || 'request'}: ${error.detail}`,
+  );
+  return simplePage(problem.title, [problem.detail, ...fields, 'Go back and try again.']);
+}
+
 const notFound: RequestHandler = (_req, _res, next) => {
   next(problems.notFound());
 };
@@ -73,6 +95,10 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (error instanceof ProblemError) {
+      if (wantsPage(req)) {
+        res.status(error.problem.status).set(error.headers).type('html').send(problemPage(error.problem));
+        return;
+      }
       sendProblem(res, error.problem, error.headers);
       return;
     }

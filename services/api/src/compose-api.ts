@@ -24,6 +24,9 @@ import { GuildInstallService } from './guilds/guild-install.service';
 import { guildRoutes } from './guilds/guild.routes';
 import { GuildService } from './guilds/guild.service';
 import type { RouteDefinition } from './http/route';
+import { DashboardActionsService } from './dashboard/dashboard-actions.service';
+import { dashboardRoutes } from './dashboard/dashboard.routes';
+import { DashboardSessionService } from './dashboard/dashboard-session.service';
 import { CsrfTokens } from './http/csrf';
 import { OfferService } from './offers/offer.service';
 import { DiscordLinkService } from './portal/discord-link.service';
@@ -102,9 +105,17 @@ export function composeApi(parts: ApiParts): ComposedApi {
   const inspector = new GuildInspector(bot);
   const wake = () => relay.wake();
   const guilds = new GuildService(db, inspector, new GuildHealthService(db, bot), wake);
+  const offers = new OfferService({ db, guilds: inspector, outboxWritten: wake });
+  const installs = new GuildInstallService(db, oauth, guilds, {
+    authorizeUrl: env.DISCORD_OAUTH_AUTHORIZE_URL,
+    clientId: env.DISCORD_CLIENT_ID,
+    redirectUri: new URL('/oauth/discord/bot-callback', env.PUBLIC_URL).toString(),
+  });
+  const secret = Buffer.from(env.TOKEN_ENCRYPTION_KEY, 'base64');
+  const secureCookies = env.PUBLIC_URL.startsWith('https:');
   // Order matters where paths overlap: /subscription/offer before /subscription/:id.
   const routes = [
-    ...offerRoutes(new OfferService({ db, guilds: inspector, outboxWritten: wake })),
+    ...offerRoutes(offers),
     ...eventRoutes(new EventIngestionService(db, wake)),
     ...subscriptionRoutes(new SubscriptionReadService(db)),
     ...portalRoutes({
@@ -123,17 +134,22 @@ export function composeApi(parts: ApiParts): ComposedApi {
         logger,
       ),
       views: new PortalViewService(db),
-      csrf: new CsrfTokens(Buffer.from(env.TOKEN_ENCRYPTION_KEY, 'base64'), 'portal'),
-      secureCookies: env.PUBLIC_URL.startsWith('https:'),
+      csrf: new CsrfTokens(secret, 'portal'),
+      secureCookies,
     }),
-    ...guildRoutes(
+    ...guildRoutes(guilds, installs),
+    ...dashboardRoutes({
+      db,
+      sessions: new DashboardSessionService(db, env.DASHBOARD_SESSION_TTL_MS),
       guilds,
-      new GuildInstallService(db, oauth, guilds, {
-        authorizeUrl: env.DISCORD_OAUTH_AUTHORIZE_URL,
-        clientId: env.DISCORD_CLIENT_ID,
-        redirectUri: new URL('/oauth/discord/bot-callback', env.PUBLIC_URL).toString(),
-      }),
-    ),
+      installs,
+      inspector,
+      offers,
+      actions: new DashboardActionsService(db, wake),
+      csrf: new CsrfTokens(secret, 'dashboard'),
+      publicUrl: env.PUBLIC_URL,
+      secureCookies,
+    }),
   ];
   const openApi = openApiDocument(routes, env.PUBLIC_URL);
   const requestDuration = new Histogram({

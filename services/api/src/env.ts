@@ -27,13 +27,13 @@ const schema = z.object({
   DISCORD_CLIENT_SECRET: secret,
   DISCORD_GLOBAL_RATE_LIMIT: envInteger(1, 10_000).default(50),
   /** 32 bytes, base64: encrypts customers' OAuth tokens at rest (AES-256-GCM); also keys the CSRF tokens. */
-  TOKEN_ENCRYPTION_KEY: z
-    .string()
-    .refine((value) => Buffer.from(value, 'base64').length === 32, {
-      error: 'must be 32 bytes, base64-encoded',
-    }),
+  TOKEN_ENCRYPTION_KEY: z.string().refine((value) => Buffer.from(value, 'base64').length === 32, {
+    error: 'must be 32 bytes, base64-encoded',
+  }),
   /** How long a customer portal link (and its session) lasts. */
   PORTAL_SESSION_TTL_MS: envInteger(60_000, 86_400_000, ' of milliseconds').default(3_600_000),
+  /** How long a dashboard sign-in lasts. */
+  DASHBOARD_SESSION_TTL_MS: envInteger(60_000, 2_592_000_000, ' of milliseconds').default(43_200_000),
   /** Requests per second per API key, shared by every api replica. */
   API_RATE_LIMIT_PER_SECOND: envInteger(1, 1_000_000).default(200),
   LOG_LEVEL: logLevel,

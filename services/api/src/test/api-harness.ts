@@ -110,6 +110,7 @@ export class ApiHarness {
         API_RATE_LIMIT_PER_SECOND: options.apiRateLimitPerSecond ?? 10_000,
         TOKEN_ENCRYPTION_KEY: TEST_TOKEN_KEY,
         PORTAL_SESSION_TTL_MS: 3_600_000,
+        DASHBOARD_SESSION_TTL_MS: 3_600_000,
         QUEUE_PREFIX: prefix,
       },
       db,
