@@ -2,6 +2,9 @@ import { Database, ensureDatabaseExists } from '@inflow/db';
 import { inheritedEnv, loadLauncherEnv } from './env';
 import { formatLogLine } from './log-format';
 import { startSandbox, type Sandbox } from './sandbox';
+import { sandboxBanner } from './sandbox-banner';
+import { narrateSandbox } from './sandbox-narrator';
+import { setUpSandbox } from './sandbox-setup';
 import { waitUntilReady } from './readiness';
 import { SERVICES } from './services';
 import { Supervisor } from './supervisor';
@@ -27,19 +30,24 @@ async function main(): Promise<void> {
   try {
     const applied = await db.migrateUp();
     say(applied.length === 0 ? 'schema up to date' : `applied migrations: ${applied.join(', ')}`);
-  } finally {
+  } catch (error) {
     await db.close();
+    throw error;
   }
 
   const publicUrl = env.PUBLIC_URL ?? `http://localhost:${env.PORT_BASE}`;
   let sandbox: Sandbox | null = null;
   if (env.DISCORD_BOT_TOKEN === undefined) {
     sandbox = await startSandbox(env.SANDBOX_DISCORD_PORT, publicUrl);
-    say(
-      `sandbox: no DISCORD_BOT_TOKEN, so Discord is the emulator at ${sandbox.emulator.url} (demo server "${sandbox.seed.guildId}")`,
-    );
+    say(`sandbox: no DISCORD_BOT_TOKEN, so Discord is the emulator at ${sandbox.emulator.url}`);
   }
-  const serviceEnv = { ...inheritedEnv(), PUBLIC_URL: publicUrl, ...(sandbox?.env ?? {}) };
+  const inherited = inheritedEnv();
+  const serviceEnv = {
+    ...inherited,
+    PUBLIC_URL: publicUrl,
+    // In the sandbox the story is told by the narrator; services speak up only for warnings.
+    ...(sandbox === null ? {} : { LOG_LEVEL: inherited.LOG_LEVEL ?? 'warn', ...sandbox.env }),
+  };
 
   let exitCode = 0;
   const supervisor = new Supervisor({
@@ -59,6 +67,7 @@ async function main(): Promise<void> {
       say(`stopping (${reason})`);
       const clean = await supervisor.stop();
       await sandbox?.emulator.stop();
+      await db.close();
       say(clean ? 'all services stopped' : 'some services had to be killed');
       process.exit(clean ? exitCode : 1);
     })();
@@ -86,9 +95,28 @@ async function main(): Promise<void> {
     return;
   }
   say(`ready: ${[...ports].map(([name, port]) => `${name} http://127.0.0.1:${port}`).join(', ')}`);
-  say(
-    `the merchant API is at http://127.0.0.1:${env.PORT_BASE}; create a merchant with: pnpm admin merchant create --name "My shop"`,
-  );
+  if (sandbox === null) {
+    await db.close();
+    say(
+      `the merchant API is at ${publicUrl}; create a merchant with: pnpm admin merchant create --name "My shop"`,
+    );
+    return;
+  }
+  try {
+    const ready = await setUpSandbox(
+      sandbox,
+      db,
+      publicUrl,
+      require.resolve('@inflow/api/dist/admin/main.js'),
+      serviceEnv,
+    );
+    narrateSandbox(sandbox.emulator, say);
+    process.stdout.write(sandboxBanner(ready, sandbox.emulator.url));
+  } catch (error) {
+    say(`sandbox setup failed: ${error instanceof Error ? error.message : String(error)}`);
+    exitCode = 1;
+    await stop('sandbox setup failed');
+  }
 }
 
 main().catch((error: unknown) => {

@@ -201,6 +201,7 @@ export class EmulatorState {
   private readonly channelGuild = new Map<string, string>();
   private readonly channelMessages = new Map<string, ApiMessage[]>();
   private readonly listeners = new Set<DispatchListener>();
+  private readonly messageListeners = new Set<(message: ApiMessage) => void>();
 
   private authorizingUser: string;
   private consent: 'allow' | 'deny' = 'allow';
@@ -238,6 +239,12 @@ export class EmulatorState {
   onDispatch(listener: DispatchListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Subscribes to messages posted in any channel (the sandbox narrates them); returns the unsubscribe function. */
+  onMessage(listener: (message: ApiMessage) => void): () => void {
+    this.messageListeners.add(listener);
+    return () => this.messageListeners.delete(listener);
   }
 
   private emit(dispatch: GuildDispatch): void {
@@ -695,6 +702,7 @@ export class EmulatorState {
       this.channelMessages.set(message.channel_id, list);
     }
     list.push(message);
+    for (const listener of this.messageListeners) listener(message);
   }
 
   // ---- members -------------------------------------------------------------------------------------
