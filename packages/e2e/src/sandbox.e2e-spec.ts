@@ -95,7 +95,7 @@ describe('the sandbox, through the README command', () => {
     const curl = output.find((line) => line.startsWith('curl '))!;
     const posted = spawn('bash', ['-c', curl], { stdio: ['ignore', 'pipe', 'inherit'] });
     let answer = '';
-    posted.stdout!.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    posted.stdout.on('data', (chunk: Buffer) => (answer += chunk.toString()));
     await new Promise((resolve) => posted.once('exit', resolve));
     expect(JSON.parse(answer)).toMatchObject({ status: 'accepted' });
 
