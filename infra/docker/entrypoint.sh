@@ -16,8 +16,9 @@ config_error() {
   exit 78
 }
 
+# A decimal count: digits only, and no leading zero, which sh arithmetic would read as octal.
 is_count() {
-  case $1 in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac
+  case $1 in '' | *[!0-9]* | 0?*) return 1 ;; *) return 0 ;; esac
 }
 
 # A gateway replica in a Kubernetes StatefulSet takes the shards of its pod ordinal: with SHARDS_PER_POD=k,
@@ -26,9 +27,16 @@ is_count() {
 # from the hostname's "-<ordinal>" suffix, which every StatefulSet pod has. An explicit SHARD_IDS wins.
 derive_shard_ids() {
   if [ -n "${SHARD_IDS:-}" ] || [ -z "${SHARDS_PER_POD:-}" ]; then return 0; fi
-  is_count "$SHARDS_PER_POD" && [ "$SHARDS_PER_POD" -gt 0 ] || config_error "SHARDS_PER_POD must be a positive integer"
+  if ! is_count "$SHARDS_PER_POD" || [ "$SHARDS_PER_POD" -eq 0 ]; then
+    config_error "SHARDS_PER_POD must be a positive integer"
+  fi
   index=${POD_INDEX:-}
-  if [ -z "$index" ]; then index=${HOSTNAME##*-}; fi
+  if [ -z "$index" ]; then
+    # Docker and the kubelet set HOSTNAME (the pod name); the hostname command covers any other runtime.
+    # shellcheck disable=SC3028
+    host=${HOSTNAME:-$(hostname)}
+    index=${host##*-}
+  fi
   is_count "$index" || config_error "SHARDS_PER_POD needs POD_INDEX or a hostname ending in -<ordinal>"
   first=$((index * SHARDS_PER_POD))
   if [ "$SHARDS_PER_POD" -eq 1 ]; then SHARD_IDS=$first; else SHARD_IDS="$first-$((first + SHARDS_PER_POD - 1))"; fi

@@ -111,6 +111,8 @@ describe('infra/docker/entrypoint.sh', () => {
       stderr: 'inflow: invalid configuration: SHARDS_PER_POD must be a positive integer\n',
     });
     expect(run(['gateway-worker'], { SHARDS_PER_POD: 'two', POD_INDEX: '1' }).code).toBe(78);
+    // 08 would be read as a bad octal number by sh arithmetic: refused like any other non-count.
+    expect(run(['gateway-worker'], { SHARDS_PER_POD: '08', POD_INDEX: '1' }).code).toBe(78);
     expect(run(['gateway-worker'], { SHARDS_PER_POD: '2', HOSTNAME: 'gateway' })).toEqual({
       code: 78,
       stdout: [],

@@ -19,7 +19,7 @@ export const ENTRYPOINT_VARIABLES: Partial<Record<Command, readonly string[]>> =
 };
 
 /** Where a variable's value comes from. */
-export type EnvSource =
+type EnvSource =
   | { from: 'value'; value: string }
   | { from: 'configMap' | 'secret'; name: string; key: string; value: string | undefined }
   | { from: 'field'; path: string };
@@ -67,7 +67,7 @@ function configData(objects: readonly JsonObject[], kind: 'ConfigMap' | 'Secret'
  * A container's environment. References to ConfigMaps or Secrets that the build does not contain (the
  * base has no Secret) resolve to `undefined` values; envFrom of a missing ConfigMap or Secret is an error.
  */
-export function containerEnv(container: JsonObject, objects: readonly JsonObject[], strict: boolean) {
+function containerEnv(container: JsonObject, objects: readonly JsonObject[], strict: boolean) {
   const env = new Map<string, EnvSource>();
   for (const entry of asArray(container.envFrom ?? [], 'envFrom')) {
     const source = asObject(entry, 'envFrom[]');

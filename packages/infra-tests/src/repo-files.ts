@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 
 /** The repository root: this file is packages/infra-tests/src/repo-files.ts. */
-export const REPO_ROOT = resolve(__dirname, '../../..');
+const REPO_ROOT = resolve(__dirname, '../../..');
 
 export function repoPath(...segments: string[]): string {
   return join(REPO_ROOT, ...segments);

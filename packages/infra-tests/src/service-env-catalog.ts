@@ -12,7 +12,7 @@ import { readRepoFile, repoPath } from './repo-files';
  */
 
 /** What the image's entrypoint runs (infra/docker/entrypoint.sh), by its command name. */
-export const ENV_FILES = {
+const ENV_FILES = {
   api: 'services/api/src/env.ts',
   'gateway-worker': 'services/gateway-worker/src/env.ts',
   'role-sync-worker': 'services/role-sync-worker/src/env.ts',
@@ -44,10 +44,6 @@ export interface EnvSpec {
 
 export function isCommand(value: string): value is Command {
   return Object.hasOwn(ENV_FILES, value);
-}
-
-export function isService(value: string): value is Service {
-  return (SERVICES as readonly string[]).includes(value);
 }
 
 const sourceFiles = new Map<string, ts.SourceFile>();
