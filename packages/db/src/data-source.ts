@@ -16,7 +16,7 @@ export interface DataSourceOptions {
    * answers 503 quickly while Postgres is down instead of hanging. Default 1000 ms.
    */
   connectTimeoutMs?: number;
-  /** Server-side limit for one statement. Default 15 000 ms. */
+  /** Limit for one statement, enforced by the client (works behind PgBouncer). Default 15 000 ms. */
   statementTimeoutMs?: number;
 }
 
@@ -41,8 +41,9 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     connectTimeoutMS: options.connectTimeoutMs ?? 1000,
     poolSize: options.poolSize ?? 10,
     extra: {
-      statement_timeout: options.statementTimeoutMs ?? 15_000,
-      idle_in_transaction_session_timeout: 30_000,
+      // Client-side: a statement timeout sent as a startup parameter is refused by PgBouncer in
+      // transaction mode ("unsupported startup parameter"), so the deadline is enforced by pg itself.
+      query_timeout: options.statementTimeoutMs ?? 15_000,
       // Without it a pool waits forever for a free client while Postgres hangs.
       connectionTimeoutMillis: options.connectTimeoutMs ?? 1000,
     },

@@ -91,3 +91,4 @@ export {
 export { EMBED_LIMITS, embedLength, fitEmbed } from './embeds/embed-limits';
 export { formatAmount } from './embeds/format-amount';
 export { maskEmail, redactEmails } from './embeds/mask-email';
+export { createDiscordMetrics, InvalidRequestWindow } from './metrics/discord-metrics';

@@ -151,3 +151,69 @@ describe('role lifecycle with the gateway and cleanup workers', () => {
     );
   });
 });
+
+describe('operator metrics', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await Stack.start({
+      services: ['api', 'role-sync-worker', 'gateway-worker', 'cleanup-worker', 'notification-worker'],
+    });
+    const acme = await merchantWithGuild(stack);
+    const vip = await createOffer(stack, acme, stack.seed.vipRoleId);
+    await linkCustomer(stack, acme, 'cus_alice', stack.seed.userIds[0]!);
+    await stack.api(
+      'POST',
+      '/events',
+      acme.apiKey,
+      subscriptionEvent(vip, 'sub_alice', 'cus_alice', 'subscription.created', 'ACTIVE'),
+    );
+    await eventually(
+      () => expect(stack.roles(stack.seed.userIds[0]!)).toContain(stack.seed.vipRoleId),
+      15_000,
+    );
+  });
+
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  const metrics = async (service: Parameters<Stack['logs']>[0]) =>
+    (await fetch(`http://127.0.0.1:${stack.ports.get(service)}/metrics`)).text();
+
+  it('answer what an operator asks, on each service’s /metrics', async () => {
+    const api = await metrics('api');
+    for (const name of [
+      'queue_jobs{',
+      'queue_oldest_waiting_seconds{',
+      'outbox_pending_rows',
+      'outbox_oldest_pending_seconds',
+      'discord_guilds{status="healthy"',
+      'discord_guild_healthy{',
+      'http_request_duration_seconds_bucket{',
+    ]) {
+      expect({ service: 'api', name, present: api.includes(name) }).toEqual({
+        service: 'api',
+        name,
+        present: true,
+      });
+    }
+    await eventually(async () => {
+      const roleSync = await metrics('role-sync-worker');
+      for (const name of [
+        'jobs_total{job="role-sync.member",outcome="done"',
+        'discord_requests_total{',
+        'discord_invalid_requests_10m',
+        'event_to_role_seconds_bucket{',
+        'role_changes_total{change="granted"',
+      ]) {
+        expect({ name, present: roleSync.includes(name) }).toEqual({ name, present: true });
+      }
+    });
+    await eventually(async () =>
+      expect(await metrics('notification-worker')).toContain('jobs_total{job="notification.send"'),
+    );
+    expect(await metrics('gateway-worker')).toContain('gateway_events_total{');
+    expect(await metrics('cleanup-worker')).toContain('cleanup_');
+  });
+});

@@ -7,3 +7,6 @@ export * from './worker';
 export * from './outbox-relay';
 export * from './sliding-window-limiter';
 export * from './discord-rate-limiter';
+export * from './shared-discord-limiter';
+export * from './job-metrics';
+export * from './queue-metrics';

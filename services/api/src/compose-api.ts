@@ -4,10 +4,17 @@ import { Histogram, type Registry } from 'prom-client';
 import { QUEUE_NAMES } from '@inflow/contracts';
 import { TokenCipher, type Database } from '@inflow/db';
 import { GuildHealthService } from '@inflow/guild-health';
-import { DiscordBotClient, DiscordOAuthClient, DiscordUserClient } from '@inflow/discord';
+import {
+  createDiscordMetrics,
+  DiscordBotClient,
+  DiscordOAuthClient,
+  DiscordUserClient,
+} from '@inflow/discord';
 import {
   createDiscordRateLimiter,
+  discordLimitKey,
   createProducer,
+  createQueueMetrics,
   pingRedis,
   startOutboxRelay,
   type OutboxRelay,
@@ -28,6 +35,7 @@ import { DashboardActionsService } from './dashboard/dashboard-actions.service';
 import { dashboardRoutes } from './dashboard/dashboard.routes';
 import { DashboardSessionService } from './dashboard/dashboard-session.service';
 import { CsrfTokens } from './http/csrf';
+import { registerOperationsMetrics } from './metrics/operations-metrics';
 import { OfferService } from './offers/offer.service';
 import { DiscordLinkService } from './portal/discord-link.service';
 import { portalRoutes } from './portal/portal.routes';
@@ -87,7 +95,7 @@ export function composeApi(parts: ApiParts): ComposedApi {
 
   const limiter = createDiscordRateLimiter({
     redis,
-    key: `${env.QUEUE_PREFIX}:discord:global:${env.DISCORD_CLIENT_ID}`,
+    key: discordLimitKey(env.QUEUE_PREFIX, env.DISCORD_CLIENT_ID),
     perSecond: env.DISCORD_GLOBAL_RATE_LIMIT,
     onFallback: (error) => logger.warn({ err: error }, 'Discord rate limiter on local fallback'),
   });
@@ -95,6 +103,7 @@ export function composeApi(parts: ApiParts): ComposedApi {
     token: env.DISCORD_BOT_TOKEN,
     apiBaseUrl: env.DISCORD_API_URL,
     limiter,
+    hooks: createDiscordMetrics(parts.registry),
   });
   const oauth = new DiscordOAuthClient({
     clientId: env.DISCORD_CLIENT_ID,
@@ -152,6 +161,13 @@ export function composeApi(parts: ApiParts): ComposedApi {
     }),
   ];
   const openApi = openApiDocument(routes, env.PUBLIC_URL);
+  registerOperationsMetrics(parts.registry, db);
+  const closeQueueMetrics = createQueueMetrics({
+    registry: parts.registry,
+    connection: redis,
+    prefix: env.QUEUE_PREFIX,
+    queues: Object.values(QUEUE_NAMES),
+  });
   const requestDuration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP requests by route template, method and status',
@@ -187,6 +203,7 @@ export function composeApi(parts: ApiParts): ComposedApi {
       closing ??= (async () => {
         await relay.stop();
         await Promise.all(Object.values(producers).map((producer) => producer.close()));
+        await closeQueueMetrics();
       })();
       return closing;
     },

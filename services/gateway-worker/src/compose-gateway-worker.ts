@@ -2,10 +2,11 @@ import type { IIdentifyThrottler } from '@discordjs/ws';
 import type { Registry } from 'prom-client';
 import { QUEUE_NAMES } from '@inflow/contracts';
 import type { Database } from '@inflow/db';
-import { DiscordBotClient } from '@inflow/discord';
+import { createDiscordMetrics, DiscordBotClient } from '@inflow/discord';
 import { GuildHealthService } from '@inflow/guild-health';
 import {
   createDiscordRateLimiter,
+  discordLimitKey,
   createProducer,
   createRedisConnection,
   waitUntilRedisReady,
@@ -72,7 +73,7 @@ export function composeGatewayWorker(parts: GatewayWorkerParts): GatewayWorker {
 
   const limiter = createDiscordRateLimiter({
     redis,
-    key: `${env.QUEUE_PREFIX}:discord:global:${env.DISCORD_CLIENT_ID}`,
+    key: discordLimitKey(env.QUEUE_PREFIX, env.DISCORD_CLIENT_ID),
     perSecond: env.DISCORD_GLOBAL_RATE_LIMIT,
     onFallback: (error) => logger.warn({ err: error }, 'Discord rate limiter on local fallback'),
   });
@@ -80,6 +81,7 @@ export function composeGatewayWorker(parts: GatewayWorkerParts): GatewayWorker {
     token: env.DISCORD_BOT_TOKEN,
     apiBaseUrl: env.DISCORD_API_URL,
     limiter,
+    hooks: createDiscordMetrics(parts.registry),
   });
   const events = new GatewayEventsService(
     db.repositories,

@@ -1,8 +1,8 @@
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { TokenCipher } from '@inflow/db';
-import { DiscordBotClient, DiscordOAuthClient } from '@inflow/discord';
+import { createDiscordMetrics, DiscordBotClient, DiscordOAuthClient } from '@inflow/discord';
 import { GuildHealthService } from '@inflow/guild-health';
-import { createDiscordRateLimiter, createRedisConnection } from '@inflow/queue';
+import { createJobMetrics, openSharedDiscordLimiter } from '@inflow/queue';
 import { runWorkerService } from '@inflow/worker-host';
 import { loadServiceEnv } from './env';
 import { MassRemovalBrake } from './mass-removal-brake';
@@ -14,43 +14,21 @@ runWorkerService(
   'role-sync-worker',
   loadServiceEnv,
   async ({ env, logger, lifecycle, metrics, db, redis }) => {
-    // The limiter's own connection fails fast, so that a Redis outage switches it to its local fallback.
-    const limiterRedis = createRedisConnection(env.REDIS_URL, {
-      purpose: 'client',
-      name: 'role-sync-limiter',
-      onError: () => undefined,
-    });
-    lifecycle.onShutdown('limiter-redis', async () => {
-      await limiterRedis.quit().catch(() => limiterRedis.disconnect());
-    });
-    const limiter = createDiscordRateLimiter({
-      redis: limiterRedis,
-      key: `${env.QUEUE_PREFIX}:discord:global:${env.DISCORD_CLIENT_ID}`,
+    const discordLimit = openSharedDiscordLimiter({
+      redisUrl: env.REDIS_URL,
+      prefix: env.QUEUE_PREFIX,
+      clientId: env.DISCORD_CLIENT_ID,
       perSecond: env.DISCORD_GLOBAL_RATE_LIMIT,
+      name: 'role-sync-worker',
       onFallback: (error) => logger.warn({ err: error }, 'Discord rate limiter on local fallback'),
       onRecovered: () => logger.info('Discord rate limiter back on Redis'),
     });
-    const discordRequests = new Counter({
-      name: 'discord_requests_total',
-      help: 'Discord REST responses by route template and status',
-      labelNames: ['route', 'status'] as const,
-      registers: [metrics.registry],
-    });
-    const rateLimited = new Counter({
-      name: 'discord_rate_limited_total',
-      help: 'Discord 429s by scope',
-      labelNames: ['scope'] as const,
-      registers: [metrics.registry],
-    });
-    const hooks = {
-      onResponse: (route: string, status: number) => discordRequests.inc({ route, status: String(status) }),
-      onRateLimited: (event: { scope: string }) => rateLimited.inc({ scope: event.scope }),
-    };
+    lifecycle.onShutdown('discord-limiter', () => discordLimit.close());
     const bot = new DiscordBotClient({
       token: env.DISCORD_BOT_TOKEN,
       apiBaseUrl: env.DISCORD_API_URL,
-      limiter,
-      hooks,
+      limiter: discordLimit.limiter,
+      hooks: createDiscordMetrics(metrics.registry),
       // Longer waits release the job (no attempt spent) instead of holding a worker slot.
       maxRateLimitWaitMs: 5_000,
     });
@@ -66,6 +44,12 @@ runWorkerService(
       labelNames: ['change'] as const,
       registers: [metrics.registry],
     });
+    const eventToRole = new Histogram({
+      name: 'event_to_role_seconds',
+      help: 'From a merchant event accepted by the api to the role change it caused on Discord',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [metrics.registry],
+    });
     const service = new RoleSyncService({
       db,
       bot,
@@ -75,22 +59,18 @@ runWorkerService(
       logger,
       now,
       onRoleChange: (change) => roleChanges.inc({ change }),
+      onEventLatency: (seconds) => eventToRole.observe(seconds),
     });
-    const jobOutcomes = new Counter({
-      name: 'jobs_total',
-      help: 'Jobs finished, by job name and outcome class',
-      labelNames: ['job', 'outcome'] as const,
-      registers: [metrics.registry],
-    });
+    const jobMetrics = createJobMetrics(metrics.registry);
     const worker = startRoleSyncWorker(service, logger, {
       connection: redis,
       prefix: env.QUEUE_PREFIX,
       concurrency: env.ROLE_SYNC_CONCURRENCY,
       lockDuration: env.ROLE_SYNC_LOCK_DURATION_MS,
       stalledInterval: Math.max(1000, Math.floor(env.ROLE_SYNC_LOCK_DURATION_MS / 2)),
-      onCompleted: (job, outcome) => jobOutcomes.inc({ job, outcome }),
-      onFailed: (job, outcome, _ms, error) => {
-        jobOutcomes.inc({ job, outcome });
+      ...jobMetrics,
+      onFailed: (job, outcome, ms, error) => {
+        jobMetrics.onFailed?.(job, outcome, ms, error);
         logger.warn({ err: error, job, outcome }, 'role sync failed');
       },
       onError: (error) => logger.error({ err: error }, 'role-sync worker error'),

@@ -28,6 +28,8 @@ export interface RoleSyncDependencies {
   now: () => Date;
   /** Observes each role change made on Discord (metrics). */
   onRoleChange?: (change: 'granted' | 'removed' | 'failed' | 'held') => void;
+  /** Observes, for a change an event asked for, the seconds from the event's receipt to the change on Discord. */
+  onEventLatency?: (seconds: number) => void;
 }
 
 /** Problems of a guild's health that make a role impossible to grant or remove until fixed. */
@@ -311,6 +313,15 @@ export class RoleSyncService {
       this.deps.onRoleChange?.(grant ? 'granted' : 'removed');
     }
     await this.persist(plan, userId, current, outcomes);
+  }
+
+  private async observeEventLatency(plan: Plan, roleId: string): Promise<void> {
+    const subscriptionIds = plan.subscriptions
+      .filter((s) => s.offer.discordRoleId === roleId)
+      .map((s) => s.subscriptionId);
+    const receivedAt = await this.deps.db.repositories.inboundEvents.latestReceivedAt(subscriptionIds);
+    if (receivedAt !== null)
+      this.deps.onEventLatency?.((this.deps.now().getTime() - receivedAt.getTime()) / 1000);
   }
 
   /** Records the member's roles as they now are and every grant's state. */

@@ -20,10 +20,7 @@ describe('pnpm db:migrate / db:revert', () => {
   it('creates a missing database, applies every migration, and reports the schema up to date after', async () => {
     expect(await migrate(url, 'up')).toEqual({
       code: 0,
-      stdout: [
-        `created database ${name}`,
-        `${name}: applied ${NAMES.join(', ')}`,
-      ],
+      stdout: [`created database ${name}`, `${name}: applied ${NAMES.join(', ')}`],
       stderr: [],
     });
     expect((await migrate(url, 'up')).stdout).toEqual([`${name}: schema up to date`]);

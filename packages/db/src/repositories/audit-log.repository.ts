@@ -56,7 +56,11 @@ export class AuditLogRepository {
   }
 
   /** Entries per hour and kind since `since` (the activity chart): role grants, removals, failures. */
-  async hourlyCounts(merchantId: string, since: Date, guildId?: string): Promise<Array<{ hour: Date; kind: string; count: number }>> {
+  async hourlyCounts(
+    merchantId: string,
+    since: Date,
+    guildId?: string,
+  ): Promise<Array<{ hour: Date; kind: string; count: number }>> {
     const rows = await this.manager.query<Array<{ hour: Date; kind: string; n: number }>>(
       `SELECT date_trunc('hour', created_at) AS hour, kind, count(*)::int AS n
          FROM audit_log

@@ -20,14 +20,18 @@ export class DashboardSessionRepository {
   }
 
   async findActive(tokenHash: Buffer, now: Date): Promise<DashboardSession | null> {
-    const rows = await this.manager.query<Array<{ id: string; merchant_id: string; api_key_id: string; expires_at: Date }>>(
+    const rows = await this.manager.query<
+      Array<{ id: string; merchant_id: string; api_key_id: string; expires_at: Date }>
+    >(
       `SELECT s.id, s.merchant_id, s.api_key_id, s.expires_at
          FROM dashboard_session s JOIN api_key k ON k.id = s.api_key_id AND k.revoked_at IS NULL
         WHERE s.token_hash = $1 AND s.expires_at > $2`,
       [tokenHash, now],
     );
     const row = rows[0];
-    return row === undefined ? null : { id: row.id, merchantId: row.merchant_id, apiKeyId: row.api_key_id, expiresAt: row.expires_at };
+    return row === undefined
+      ? null
+      : { id: row.id, merchantId: row.merchant_id, apiKeyId: row.api_key_id, expiresAt: row.expires_at };
   }
 
   async delete(sessionId: string): Promise<void> {

@@ -114,6 +114,14 @@ export class DiscordGuildRepository {
     );
   }
 
+  /** Every installed guild's health status (the operator's per-guild health metric). */
+  async healthOfInstalled(): Promise<Array<{ guildId: string; status: GuildHealthStatus }>> {
+    const rows = await this.manager.query<Array<{ guild_id: string; health_status: GuildHealthStatus }>>(
+      `SELECT guild_id, health_status FROM discord_guild WHERE install_status = 'installed'`,
+    );
+    return rows.map((row) => ({ guildId: row.guild_id, status: row.health_status }));
+  }
+
   async markRemoved(guildId: string, now: Date): Promise<void> {
     await this.manager
       .getRepository(DiscordGuildEntity)

@@ -156,7 +156,10 @@ export class DiscordLinkRepository {
   }
 
   /** The customers of a merchant linked to a Discord account, with their merchant ids (the member search). */
-  async customersOf(merchantId: string, discordUserId: string): Promise<Array<{ customerId: string; externalId: string }>> {
+  async customersOf(
+    merchantId: string,
+    discordUserId: string,
+  ): Promise<Array<{ customerId: string; externalId: string }>> {
     const rows = await this.manager.query<Array<{ id: string; external_id: string }>>(
       `SELECT c.id, c.external_id FROM discord_link l JOIN customer c ON c.id = l.customer_id
         WHERE l.merchant_id = $1 AND l.discord_user_id = $2 ORDER BY c.external_id`,

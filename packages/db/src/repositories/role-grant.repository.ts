@@ -102,6 +102,8 @@ export class RoleGrantRepository {
 
   /** A Discord user's grants across the merchant's guilds (the dashboard's member view). */
   async listForMerchantMember(merchantId: string, discordUserId: string): Promise<RoleGrant[]> {
-    return this.manager.getRepository(RoleGrantEntity).find({ where: { merchantId, discordUserId }, order: { guildId: 'ASC', roleId: 'ASC' } });
+    return this.manager
+      .getRepository(RoleGrantEntity)
+      .find({ where: { merchantId, discordUserId }, order: { guildId: 'ASC', roleId: 'ASC' } });
   }
 }

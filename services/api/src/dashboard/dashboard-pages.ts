@@ -52,7 +52,9 @@ ${alertsList(alerts)}`;
 }
 
 function channelOptions(channels: readonly APIChannel[], selected: string | null): string {
-  const text = channels.filter((c) => c.type === ChannelType.GuildText || c.type === ChannelType.GuildAnnouncement);
+  const text = channels.filter(
+    (c) => c.type === ChannelType.GuildText || c.type === ChannelType.GuildAnnouncement,
+  );
   return `<option value="">None</option>${text
     .map(
       (c) =>
