@@ -9,6 +9,7 @@ export function sandboxBanner(ready: SandboxReady, discordUrl: string): string {
 
  API key (shown once):  ${ready.apiKey}
  Dashboard:             ${ready.dashboardUrl}   (sign in with the API key)
+ Queues:                ${ready.dashboardUrl.replace(/\/dashboard$/, '/admin/queues')}
  Customer portal:       ${ready.portalUrl}
                         (customer cus_demo, connected to Discord as Alice)
 

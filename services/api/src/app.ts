@@ -18,6 +18,8 @@ export interface AppDependencies {
   /** Run before every merchant route: authentication, then rate limiting. */
   merchantMiddleware: readonly RequestHandler[];
   openApi: () => unknown;
+  /** Sub-applications mounted at a path before the API's routes (the queue dashboard). */
+  mounts?: ReadonlyArray<{ path: string; app: Express }>;
   /** Observes each finished request (metrics). */
   onRequest?: (route: string, method: string, status: number, durationSeconds: number) => void;
 }
@@ -40,6 +42,7 @@ export function createApp(deps: AppDependencies): Express {
     res.json(deps.openApi());
   });
 
+  for (const mount of deps.mounts ?? []) app.use(mount.path, mount.app);
   app.use(express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   // The portal's and dashboard's forms.
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 50 }));

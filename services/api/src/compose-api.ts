@@ -21,6 +21,7 @@ import {
 } from '@inflow/queue';
 import { createHealthHandlers, type Logger } from '@inflow/service-runtime';
 import { createApp } from './app';
+import { createQueueBoard, QUEUE_BOARD_PATH } from './admin/queue-board';
 import { apiKeyAuth } from './auth/api-key-auth.middleware';
 import { apiRateLimit } from './auth/api-rate-limit.middleware';
 import { GuildInspector } from './discord/guild-inspector';
@@ -121,6 +122,8 @@ export function composeApi(parts: ApiParts): ComposedApi {
     redirectUri: new URL('/oauth/discord/bot-callback', env.PUBLIC_URL).toString(),
   });
   const secret = Buffer.from(env.TOKEN_ENCRYPTION_KEY, 'base64');
+  const dashboardSessions = new DashboardSessionService(db, env.DASHBOARD_SESSION_TTL_MS);
+  const board = createQueueBoard(redis, env.QUEUE_PREFIX, db, dashboardSessions);
   const secureCookies = env.PUBLIC_URL.startsWith('https:');
   // Order matters where paths overlap: /subscription/offer before /subscription/:id.
   const routes = [
@@ -149,7 +152,7 @@ export function composeApi(parts: ApiParts): ComposedApi {
     ...guildRoutes(guilds, installs),
     ...dashboardRoutes({
       db,
-      sessions: new DashboardSessionService(db, env.DASHBOARD_SESSION_TTL_MS),
+      sessions: dashboardSessions,
       guilds,
       installs,
       inspector,
@@ -186,6 +189,7 @@ export function composeApi(parts: ApiParts): ComposedApi {
     }),
     routes,
     openApi: () => openApi,
+    mounts: [{ path: QUEUE_BOARD_PATH, app: board.app }],
     merchantMiddleware: [
       apiKeyAuth(db),
       apiRateLimit({ redis, keyPrefix: env.QUEUE_PREFIX, perSecond: env.API_RATE_LIMIT_PER_SECOND, logger }),
@@ -204,6 +208,7 @@ export function composeApi(parts: ApiParts): ComposedApi {
         await relay.stop();
         await Promise.all(Object.values(producers).map((producer) => producer.close()));
         await closeQueueMetrics();
+        await board.close();
       })();
       return closing;
     },

@@ -9,6 +9,8 @@ export interface Merchant {
   duplicateDiscordLinkPolicy: DuplicateDiscordLinkPolicy;
   /** Share (0–1] of a guild's managed roles one sync run may remove before the brake holds it. */
   massRemovalThreshold: number;
+  /** May open the queue dashboard, which shows every merchant's jobs. */
+  isOperator: boolean;
   createdAt: Date;
 }
 
@@ -19,6 +21,7 @@ export const MerchantEntity = new EntitySchema<Merchant>({
     name: column.text,
     duplicateDiscordLinkPolicy: column.text,
     massRemovalThreshold: column.decimal,
+    isOperator: column.boolean,
     createdAt: column.createdAt,
   },
 });

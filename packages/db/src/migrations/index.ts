@@ -3,6 +3,7 @@ import { RolePipeline1764300000000 } from './1764300000000-role-pipeline';
 import { Notifications1764400000000 } from './1764400000000-notifications';
 import { CustomerPortal1764500000000 } from './1764500000000-customer-portal';
 import { Dashboard1764600000000 } from './1764600000000-dashboard';
+import { Operators1764700000000 } from './1764700000000-operators';
 
 /** Every migration, oldest first. Each is reviewed SQL; none is generated at run time. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Notifications1764400000000,
   CustomerPortal1764500000000,
   Dashboard1764600000000,
+  Operators1764700000000,
 ];

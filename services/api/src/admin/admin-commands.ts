@@ -9,11 +9,15 @@ export interface CommandOutput {
 
 export class UsageError extends Error {}
 
-export async function createMerchant(repositories: Repositories, name: string): Promise<CommandOutput> {
+export async function createMerchant(
+  repositories: Repositories,
+  name: string,
+  operator = false,
+): Promise<CommandOutput> {
   const trimmed = name.trim();
   if (trimmed === '' || trimmed.length > 200) throw new UsageError('--name must be 1 to 200 characters');
   const key = generateApiKey();
-  const { merchant } = await repositories.merchants.createWithApiKey(trimmed, key);
+  const { merchant } = await repositories.merchants.createWithApiKey(trimmed, key, { operator });
   return {
     json: { merchantId: merchant.id, apiKey: key.apiKey },
     text: [
@@ -30,6 +34,22 @@ export async function listMerchants(repositories: Repositories): Promise<Command
   return {
     json: merchants.map((m) => ({ merchantId: m.id, name: m.name, createdAt: m.createdAt.toISOString() })),
     text: merchants.length === 0 ? 'No merchants.' : merchants.map((m) => `${m.id}  ${m.name}`).join('\n'),
+  };
+}
+
+/** Lets a merchant's dashboard sign-in open the queue dashboard (every merchant's jobs), or not. */
+export async function setOperator(
+  repositories: Repositories,
+  merchantId: string,
+  operator: boolean,
+): Promise<CommandOutput> {
+  await requireMerchant(repositories, merchantId);
+  await repositories.merchants.setOperator(merchantId, operator);
+  return {
+    json: { merchantId, operator },
+    text: operator
+      ? `${merchantId} can now open /admin/queues.`
+      : `${merchantId} can no longer open /admin/queues.`,
   };
 }
 

@@ -6,14 +6,18 @@ import {
   listKeys,
   listMerchants,
   revokeKey,
+  setOperator,
   UsageError,
   type CommandOutput,
 } from './admin-commands';
 import { loadAdminEnv } from './env';
 
 const USAGE = `usage: pnpm admin <command> [options]
-  merchant create --name <name> [--json]     create a merchant and its first API key
+  merchant create --name <name> [--operator] [--json]
+                                             create a merchant and its first API key
   merchant list [--json]
+  merchant operator --merchant <id> [--revoke] [--json]
+                                             let the merchant open the queue dashboard (or stop it)
   key create --merchant <id> [--label <text>] [--json]
   key list --merchant <id> [--json]
   key revoke --merchant <id> --key <apiKeyId> [--json]`;
@@ -27,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       merchant: { type: 'string' },
       key: { type: 'string' },
       label: { type: 'string' },
+      operator: { type: 'boolean', default: false },
+      revoke: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -49,7 +55,10 @@ async function main(argv: string[]): Promise<number> {
     let output: CommandOutput;
     switch (command) {
       case 'merchant create':
-        output = await createMerchant(repositories, required('name'));
+        output = await createMerchant(repositories, required('name'), values.operator);
+        break;
+      case 'merchant operator':
+        output = await setOperator(repositories, required('merchant'), !values.revoke);
         break;
       case 'merchant list':
         output = await listMerchants(repositories);

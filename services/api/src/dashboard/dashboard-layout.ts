@@ -34,14 +34,18 @@ export function dashboardLayout(input: {
   title: string;
   section: DashboardSection;
   merchantName: string;
+  /** Operators also see the queue dashboard. */
+  operator: boolean;
   csrf: string;
   notice?: { text: string; error?: boolean } | null;
   body: string;
 }): string {
-  const nav = NAV.map(
-    ([key, label, href]) =>
-      `<a href="${href}"${key === input.section ? ' aria-current="page"' : ''}>${label}</a>`,
-  ).join('');
+  const nav = NAV.filter(([key]) => key !== 'queues' || input.operator)
+    .map(
+      ([key, label, href]) =>
+        `<a href="${href}"${key === input.section ? ' aria-current="page"' : ''}>${label}</a>`,
+    )
+    .join('');
   const notice =
     input.notice == null
       ? ''

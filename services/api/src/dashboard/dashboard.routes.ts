@@ -77,6 +77,7 @@ export function dashboardRoutes(deps: DashboardRouteDependencies): RouteDefiniti
           title,
           section,
           merchantName: merchant?.name ?? '',
+          operator: merchant?.isOperator ?? false,
           csrf: deps.csrf.tokenFor(session.id),
           notice: typeof notice === 'string' ? (NOTICES[notice] ?? null) : null,
           body,
