@@ -12,21 +12,21 @@ export class CleanupMetrics {
 
   constructor(registry: Registry) {
     this.duration = new Histogram({
-      name: 'inflow_cleanup_sweep_duration_seconds',
+      name: 'cleanup_sweep_duration_seconds',
       help: 'Cleanup sweep runs by kind and outcome (done or failed)',
       labelNames: ['kind', 'outcome'] as const,
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
       registers: [registry],
     });
     this.enqueued = new Counter({
-      name: 'inflow_cleanup_members_enqueued_total',
+      name: 'cleanup_members_enqueued_total',
       help: 'Role-sync jobs requested by the cleanup sweeps, by kind',
       labelNames: ['kind'] as const,
       registers: [registry],
     });
     // Alert on this one: a cleanup that silently stops leaves ended access in place.
     this.lastSuccess = new Gauge({
-      name: 'inflow_cleanup_last_success_timestamp_seconds',
+      name: 'cleanup_last_success_timestamp_seconds',
       help: 'Unix time at which a sweep of this kind last finished successfully',
       labelNames: ['kind'] as const,
       registers: [registry],

@@ -150,7 +150,7 @@ describe('cleanup replicas sharing a queue', () => {
     }
     const enqueued = await Promise.all(
       registries.map(async (registry) => {
-        const metric = await registry.getSingleMetric('inflow_cleanup_members_enqueued_total')!.get();
+        const metric = await registry.getSingleMetric('cleanup_members_enqueued_total')!.get();
         return metric.values.find((value) => value.labels.kind === 'access-ended')?.value ?? 0;
       }),
     );

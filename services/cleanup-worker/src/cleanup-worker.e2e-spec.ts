@@ -67,8 +67,8 @@ describe('cleanup-worker process', () => {
         100,
       );
       const metrics = await httpGet(`http://127.0.0.1:${port}/metrics`);
-      expect(metrics.body).toMatch(/^inflow_cleanup_members_enqueued_total\{kind="access-ended"[^}]*\} 1$/m);
-      expect(metrics.body).toMatch(/^inflow_cleanup_last_success_timestamp_seconds\{kind="access-ended"/m);
+      expect(metrics.body).toMatch(/^cleanup_members_enqueued_total\{kind="access-ended"[^}]*\} 1$/m);
+      expect(metrics.body).toMatch(/^cleanup_last_success_timestamp_seconds\{kind="access-ended"/m);
 
       const stopping = Date.now();
       expect(await worker.stop(10_000)).toBe(0);
