@@ -32,6 +32,10 @@ export interface StackOptions {
   emulator?: EmulatorOptions;
   /** Extra environment for every service. */
   env?: Record<string, string>;
+  /** The Redis the services use (e.g. a private redis-server or a cuttable proxy). Default: the test Redis. */
+  redisUrl?: string;
+  /** Maps the test database's URL to the one services connect to (e.g. through a cuttable proxy). */
+  serviceDatabaseUrl?: (url: string) => string;
 }
 
 export interface HttpResult {
@@ -68,8 +72,8 @@ export class Stack {
     stack.seed = emulator.state.seedDemo();
     stack.ports.set('api', apiPort);
     stack.env = {
-      DATABASE_URL: t.url,
-      REDIS_URL: testEnv.redisUrl,
+      DATABASE_URL: options.serviceDatabaseUrl?.(t.url) ?? t.url,
+      REDIS_URL: options.redisUrl ?? testEnv.redisUrl,
       QUEUE_PREFIX: stack.prefix,
       LOG_LEVEL: 'info',
       PUBLIC_URL: publicUrl,
@@ -152,6 +156,6 @@ export class Stack {
     await Promise.all([...this.processes.values()].map((child) => child.stop(15_000)));
     await this.emulator.stop();
     await this.t.drop();
-    await deleteRedisKeys(this.prefix);
+    await deleteRedisKeys(this.prefix, this.env.REDIS_URL);
   }
 }
