@@ -8,6 +8,7 @@ import { DashboardSessionRepository } from './repositories/dashboard-session.rep
 import { DiscordGuildRepository } from './repositories/discord-guild.repository';
 import { DiscordLinkRepository } from './repositories/discord-link.repository';
 import { DiscordMemberRepository } from './repositories/discord-member.repository';
+import { EventIngestionRepository } from './repositories/event-ingestion.repository';
 import { InboundEventRepository } from './repositories/inbound-event.repository';
 import { MerchantAlertRepository } from './repositories/merchant-alert.repository';
 import { MerchantRepository } from './repositories/merchant.repository';
@@ -30,6 +31,7 @@ export interface Repositories {
   discordGuilds: DiscordGuildRepository;
   discordLinks: DiscordLinkRepository;
   discordMembers: DiscordMemberRepository;
+  eventIngestion: EventIngestionRepository;
   inboundEvents: InboundEventRepository;
   merchantAlerts: MerchantAlertRepository;
   notificationDeliveries: NotificationDeliveryRepository;
@@ -52,6 +54,7 @@ function repositoriesFor(manager: EntityManager): Repositories {
     discordGuilds: new DiscordGuildRepository(manager),
     discordLinks: new DiscordLinkRepository(manager),
     discordMembers: new DiscordMemberRepository(manager),
+    eventIngestion: new EventIngestionRepository(manager),
     inboundEvents: new InboundEventRepository(manager),
     merchantAlerts: new MerchantAlertRepository(manager),
     notificationDeliveries: new NotificationDeliveryRepository(manager),

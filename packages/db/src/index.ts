@@ -22,3 +22,9 @@ export type { CustomerSubscription, MemberSubscription } from './repositories/su
 export type { DeliveryStatus, NotificationDelivery } from './repositories/notification-delivery.repository';
 export type { ActivePortalSession } from './repositories/portal-session.repository';
 export type { DashboardSession } from './repositories/dashboard-session.repository';
+export type {
+  IngestedEventInput,
+  IngestionOffer,
+  LockedSubscription,
+  OpenedEvent,
+} from './repositories/event-ingestion.repository';

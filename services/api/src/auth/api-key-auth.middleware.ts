@@ -10,6 +10,8 @@ export const API_KEY_HEADER = 'x-inflow-api-key';
  * so a revoked key stops working at once. Sets `res.locals.merchantId` for the handlers.
  */
 export function apiKeyAuth(db: Database, now: () => Date = () => new Date()): RequestHandler {
+  // "Last used" is kept to the minute; remembering when this process last wrote it spares a write per request.
+  const touched = new Map<string, number>();
   return async (req, res, next) => {
     const key = req.get(API_KEY_HEADER);
     if (key === undefined || key === '') {
@@ -21,7 +23,11 @@ export function apiKeyAuth(db: Database, now: () => Date = () => new Date()): Re
     if (owner === null) throw problems.unauthorized('This API key is unknown or was revoked.');
     (res.locals as { merchantId?: string; apiKeyId?: string }).merchantId = owner.merchantId;
     (res.locals as { apiKeyId?: string }).apiKeyId = owner.apiKeyId;
-    void db.repositories.apiKeys.touchLastUsed(owner.apiKeyId, now()).catch(() => undefined);
+    const at = now();
+    if ((touched.get(owner.apiKeyId) ?? 0) < at.getTime() - 60_000) {
+      touched.set(owner.apiKeyId, at.getTime());
+      void db.repositories.apiKeys.touchLastUsed(owner.apiKeyId, at).catch(() => undefined);
+    }
     next();
   };
 }

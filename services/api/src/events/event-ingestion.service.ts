@@ -3,9 +3,10 @@ import {
   applySubscriptionEvent,
   type MerchantEvent,
   type MerchantEventType,
+  type SubscriptionEventFacts,
   type SubscriptionState,
 } from '@inflow/contracts';
-import type { Database, NewOutboxRow, Repositories, Subscription, SubscriptionWrite } from '@inflow/db';
+import type { Database, IngestionOffer, LockedSubscription, NewOutboxRow, Repositories } from '@inflow/db';
 import { problems } from '../http/problem';
 import { canonicalHash } from './canonical-hash';
 
@@ -23,7 +24,7 @@ const NOTIFYING_EVENTS: ReadonlySet<MerchantEventType> = new Set([
   'subscription.canceled',
 ]);
 
-function stateOf(subscription: Subscription): SubscriptionState {
+function stateOf(subscription: LockedSubscription): SubscriptionState {
   return {
     status: subscription.status,
     currentPeriodEnd: subscription.currentPeriodEnd,
@@ -34,10 +35,18 @@ function stateOf(subscription: Subscription): SubscriptionState {
   };
 }
 
+const unknownOffer = () =>
+  problems.unprocessable(
+    'The subscription names an offer you do not have.',
+    [{ pointer: '/subscription/offerId', detail: 'is not one of your offers' }],
+    'unknown-offer',
+  );
+
 /**
  * Takes a merchant event: records it, applies it to the subscription unless it is older than the last
  * applied one, and writes the jobs it needs (role sync, notification) to the outbox, all in one
- * transaction. Idempotent by event id: the same body again answers the same, a different body 409.
+ * transaction of few round trips. Idempotent by event id: the same body again answers the same, a
+ * different body 409.
  */
 export class EventIngestionService {
   constructor(
@@ -49,57 +58,60 @@ export class EventIngestionService {
     const accepted = { id: event.id, status: 'accepted' as const };
     const bodyHash = canonicalHash(event);
     const outcome = await this.db.transaction(async (repos) => {
-      const offer = await repos.offers.find(merchantId, event.subscription.offerId);
-      if (offer === null) {
-        throw problems.unprocessable(
-          'The subscription names an offer you do not have.',
-          [{ pointer: '/subscription/offerId', detail: 'is not one of your offers' }],
-          'unknown-offer',
-        );
-      }
-      const recorded = await repos.inboundEvents.recordIfNew({
+      const opened = await repos.eventIngestion.open({
         merchantId,
         externalId: event.id,
         type: event.type,
         occurredAt: new Date(event.occurredAt),
         bodyHash,
         body: event,
+        offerId: event.subscription.offerId,
+        customerExternalId: event.subscription.customer.id,
+        customerEmail: event.subscription.customer.email ?? null,
+        subscriptionExternalId: event.subscription.id,
       });
-      if (!recorded.recorded) {
-        if (!recorded.bodyHash.equals(bodyHash)) {
-          throw problems.conflict(
-            `Event ${event.id} was already received with a different body; event ids must be unique.`,
-            'event-id-reused',
+      switch (opened.kind) {
+        case 'unknown-offer':
+          throw unknownOffer();
+        case 'duplicate':
+          if (!opened.bodyHash.equals(bodyHash)) {
+            throw problems.conflict(
+              `Event ${event.id} was already received with a different body; event ids must be unique.`,
+              'event-id-reused',
+            );
+          }
+          return { duplicate: true, wroteOutbox: false };
+        case 'new': {
+          const jobs = await this.apply(
+            repos,
+            merchantId,
+            event,
+            opened.customerId,
+            opened.offer,
+            opened.subscription,
+            opened.discordUserId,
+            opened.inboundEventId,
           );
+          return { duplicate: false, wroteOutbox: jobs > 0 };
         }
-        return { duplicate: true, wroteOutbox: false };
       }
-      const wroteOutbox = await this.apply(repos, merchantId, event, recorded.id, offer);
-      return { duplicate: false, wroteOutbox };
     });
     if (outcome.wroteOutbox) this.outboxWritten();
     return { status: outcome.duplicate ? 200 : 202, body: accepted };
   }
 
-  /** Applies a newly recorded event; returns whether it wrote outbox rows. */
+  /** Applies a newly recorded event to its (locked) subscription; returns how many jobs it queued. */
   private async apply(
     repos: Repositories,
     merchantId: string,
     event: MerchantEvent,
+    customerId: string,
+    offer: IngestionOffer,
+    locked: LockedSubscription | null,
+    discordUserId: string | null,
     inboundEventId: string,
-    offer: {
-      id: string;
-      discordGuildId: string | null;
-      gracePeriodDays: number;
-      discordRoleId: string | null;
-    },
-  ): Promise<boolean> {
-    const customerId = await repos.customers.upsert(
-      merchantId,
-      event.subscription.customer.id,
-      event.subscription.customer.email ?? null,
-    );
-    const facts = {
+  ): Promise<number> {
+    const facts: SubscriptionEventFacts = {
       eventId: event.id,
       occurredAt: new Date(event.occurredAt),
       status: event.subscription.status,
@@ -107,26 +119,26 @@ export class EventIngestionService {
         event.subscription.currentPeriodEnd == null ? null : new Date(event.subscription.currentPeriodEnd),
       cancelAtPeriodEnd: event.subscription.cancelAtPeriodEnd,
     };
-    const write = (state: SubscriptionState, offerId: string): SubscriptionWrite => ({
-      ...state,
-      offerId,
-      accessEndsAt: accessEndsAt(state, offer),
-    });
+    let existing = locked;
+    let subscriptionId: string | null = null;
+    if (existing === null) {
+      const { state } = applySubscriptionEvent(null, facts);
+      subscriptionId = await repos.eventIngestion.insertSubscription(
+        merchantId,
+        event.subscription.id,
+        customerId,
+        {
+          ...state,
+          offerId: offer.id,
+          accessEndsAt: accessEndsAt(state, offer),
+        },
+      );
+      if (subscriptionId === null) existing = await this.lockRaced(repos, merchantId, event.subscription.id);
+    }
 
-    const target = await this.lockOrCreate(
-      repos,
-      merchantId,
-      event.subscription.id,
-      customerId,
-      write(applySubscriptionEvent(null, facts).state, offer.id),
-    );
-    let subscriptionId: string;
     let applied = true;
     let previousGuildId: string | null = null;
-    if (target.created) {
-      subscriptionId = target.id;
-    } else {
-      const existing = target.subscription;
+    if (existing !== null) {
       if (existing.customerId !== customerId) {
         throw problems.unprocessable(
           `Subscription ${event.subscription.id} belongs to another customer.`,
@@ -142,55 +154,50 @@ export class EventIngestionService {
       const result = applySubscriptionEvent(stateOf(existing), facts);
       subscriptionId = existing.id;
       applied = result.applied;
-      const offerMoved = result.applied && existing.offerId !== offer.id;
-      const previousOffer =
-        offerMoved || !result.applied ? await repos.offers.find(merchantId, existing.offerId) : offer;
-      if (offerMoved) previousGuildId = previousOffer?.discordGuildId ?? null;
+      if (result.applied && existing.offerId !== offer.id) previousGuildId = existing.offerGuildId;
       if (result.applied || result.state.pastDueSince !== existing.pastDueSince) {
+        const grace = result.applied
+          ? offer
+          : { gracePeriodDays: existing.offerGracePeriodDays, discordRoleId: null };
         await repos.subscriptions.update(existing.id, {
           ...result.state,
           offerId: result.applied ? offer.id : existing.offerId,
-          accessEndsAt: accessEndsAt(result.state, result.applied ? offer : (previousOffer ?? offer)),
+          accessEndsAt: accessEndsAt(result.state, grace),
         });
       }
     }
-    await repos.inboundEvents.markOutcome(inboundEventId, subscriptionId, applied);
 
     const jobs: NewOutboxRow[] = [];
-    if (applied) {
-      const userId = await repos.discordLinks.discordUserIdOf(customerId);
-      if (userId !== null) {
-        const guilds = new Set(
-          [offer.discordGuildId, previousGuildId].filter((g): g is string => g !== null),
-        );
-        for (const guildId of guilds)
-          jobs.push({ jobName: 'role-sync.member', payload: { guildId, userId, reason: 'event' } });
+    if (applied && discordUserId !== null) {
+      for (const guildId of new Set(
+        [offer.discordGuildId, previousGuildId].filter((g): g is string => g !== null),
+      )) {
+        jobs.push({
+          jobName: 'role-sync.member',
+          payload: { guildId, userId: discordUserId, reason: 'event' },
+        });
       }
     }
     if (NOTIFYING_EVENTS.has(event.type) && offer.discordGuildId !== null) {
       jobs.push({ jobName: 'notification.send', payload: { inboundEventId, guildId: offer.discordGuildId } });
     }
-    await repos.outbox.add(jobs);
-    return jobs.length > 0;
+    await repos.eventIngestion.finish(inboundEventId, subscriptionId!, applied, jobs);
+    return jobs.length;
   }
 
-  /**
-   * Locks the subscription, creating it with `initial` when it does not exist. A concurrent request may
-   * create it between our read and our insert; we then lock and return that one.
-   */
-  private async lockOrCreate(
+  /** The subscription a concurrent request created between our read and our insert, locked. */
+  private async lockRaced(
     repos: Repositories,
     merchantId: string,
     externalId: string,
-    customerId: string,
-    initial: SubscriptionWrite,
-  ): Promise<{ created: true; id: string } | { created: false; subscription: Subscription }> {
-    const existing = await repos.subscriptions.findForUpdate(merchantId, externalId);
-    if (existing !== null) return { created: false, subscription: existing };
-    const id = await repos.subscriptions.insertIfAbsent(merchantId, externalId, customerId, initial);
-    if (id !== null) return { created: true, id };
+  ): Promise<LockedSubscription> {
     const raced = await repos.subscriptions.findForUpdate(merchantId, externalId);
     if (raced === null) throw new Error(`subscription ${externalId} neither inserted nor found`);
-    return { created: false, subscription: raced };
+    const offer = await repos.offers.find(merchantId, raced.offerId);
+    return {
+      ...raced,
+      offerGracePeriodDays: offer?.gracePeriodDays ?? 0,
+      offerGuildId: offer?.discordGuildId ?? null,
+    };
   }
 }
