@@ -1,7 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { SubscriptionStatus } from '@inflow/contracts';
 import type { NewOutboxRow } from './outbox.repository';
-import type { SubscriptionWrite } from './subscription.repository';
 
 export interface IngestedEventInput {
   merchantId: string;
@@ -200,35 +199,5 @@ export class EventIngestionRepository {
         jobs.map((job) => JSON.stringify(job.payload)),
       ],
     );
-  }
-
-  /** Creates the subscription, or returns null when a concurrent transaction created it first. */
-  async insertSubscription(
-    merchantId: string,
-    externalId: string,
-    customerId: string,
-    state: SubscriptionWrite,
-  ): Promise<string | null> {
-    const rows = await this.manager.query<Array<{ id: string }>>(
-      `INSERT INTO subscription (merchant_id, external_id, customer_id, offer_id, status, current_period_end,
-                                 cancel_at_period_end, past_due_since, access_ends_at, last_event_at, last_event_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (merchant_id, external_id) DO NOTHING
-       RETURNING id`,
-      [
-        merchantId,
-        externalId,
-        customerId,
-        state.offerId,
-        state.status,
-        state.currentPeriodEnd,
-        state.cancelAtPeriodEnd,
-        state.pastDueSince,
-        state.accessEndsAt,
-        state.lastEventAt,
-        state.lastEventId,
-      ],
-    );
-    return rows[0]?.id ?? null;
   }
 }
