@@ -123,7 +123,7 @@ export class EventIngestionService {
     let subscriptionId: string | null = null;
     if (existing === null) {
       const { state } = applySubscriptionEvent(null, facts);
-      subscriptionId = await repos.eventIngestion.insertSubscription(
+      subscriptionId = await repos.subscriptions.insertIfAbsent(
         merchantId,
         event.subscription.id,
         customerId,
