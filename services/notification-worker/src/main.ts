@@ -1,71 +1,51 @@
 import { Counter } from 'prom-client';
-import { createDiscordMetrics, DiscordBotClient } from '@inflow/discord';
-import { createJobMetrics, openSharedDiscordLimiter } from '@inflow/queue';
-import { runWorkerService } from '@inflow/worker-host';
+import { createJobMetrics } from '@inflow/queue';
+import { openDiscordBot, runWorkerService } from '@inflow/worker-host';
 import { AlertNotificationService } from './alert-notification.service';
 import { ChannelDeliveryService } from './channel-delivery.service';
 import { loadServiceEnv } from './env';
 import { NotificationService } from './notification.service';
 import { startNotificationWorker } from './notification.worker';
 
-runWorkerService(
-  'notification-worker',
-  loadServiceEnv,
-  async ({ env, logger, lifecycle, metrics, db, redis }) => {
-    const discordLimit = openSharedDiscordLimiter({
-      redisUrl: env.REDIS_URL,
+runWorkerService('notification-worker', loadServiceEnv, async (host) => {
+  const { env, logger, lifecycle, metrics, db, redis } = host;
+  // Longer rate-limit waits release the job (no attempt spent) instead of holding a worker slot.
+  const bot = openDiscordBot(host, { maxRateLimitWaitMs: 5_000 });
+  const notifications = new Counter({
+    name: 'notifications_total',
+    help: 'Notifications by kind and outcome (sent, skipped, failed, duplicate, retry, rate_limited)',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [metrics.registry],
+  });
+  const delivery = new ChannelDeliveryService({
+    repositories: db.repositories,
+    bot,
+    now: () => new Date(),
+    onOutcome: (kind, outcome) => notifications.inc({ kind, outcome }),
+  });
+  const jobMetrics = createJobMetrics(metrics.registry);
+  const worker = startNotificationWorker(
+    {
+      events: new NotificationService({
+        repositories: db.repositories,
+        delivery,
+        locale: env.NOTIFICATION_LOCALE,
+      }),
+      alerts: new AlertNotificationService({ repositories: db.repositories, delivery }),
+    },
+    logger,
+    {
+      connection: redis,
       prefix: env.QUEUE_PREFIX,
-      clientId: env.DISCORD_CLIENT_ID,
-      perSecond: env.DISCORD_GLOBAL_RATE_LIMIT,
-      name: 'notification-worker',
-      onFallback: (error) => logger.warn({ err: error }, 'Discord rate limiter on local fallback'),
-      onRecovered: () => logger.info('Discord rate limiter back on Redis'),
-    });
-    lifecycle.onShutdown('discord-limiter', () => discordLimit.close());
-    const bot = new DiscordBotClient({
-      token: env.DISCORD_BOT_TOKEN,
-      apiBaseUrl: env.DISCORD_API_URL,
-      limiter: discordLimit.limiter,
-      hooks: createDiscordMetrics(metrics.registry),
-      // Longer waits release the job (no attempt spent) instead of holding a worker slot.
-      maxRateLimitWaitMs: 5_000,
-    });
-    const notifications = new Counter({
-      name: 'notifications_total',
-      help: 'Notifications by kind and outcome (sent, skipped, failed, duplicate, retry, rate_limited)',
-      labelNames: ['kind', 'outcome'] as const,
-      registers: [metrics.registry],
-    });
-    const delivery = new ChannelDeliveryService({
-      repositories: db.repositories,
-      bot,
-      now: () => new Date(),
-      onOutcome: (kind, outcome) => notifications.inc({ kind, outcome }),
-    });
-    const jobMetrics = createJobMetrics(metrics.registry);
-    const worker = startNotificationWorker(
-      {
-        events: new NotificationService({
-          repositories: db.repositories,
-          delivery,
-          locale: env.NOTIFICATION_LOCALE,
-        }),
-        alerts: new AlertNotificationService({ repositories: db.repositories, delivery }),
+      concurrency: env.NOTIFICATION_CONCURRENCY,
+      ...jobMetrics,
+      onFailed: (job, outcome, ms, error) => {
+        jobMetrics.onFailed?.(job, outcome, ms, error);
+        logger.warn({ err: error, job, outcome }, 'notification job failed');
       },
-      logger,
-      {
-        connection: redis,
-        prefix: env.QUEUE_PREFIX,
-        concurrency: env.NOTIFICATION_CONCURRENCY,
-        ...jobMetrics,
-        onFailed: (job, outcome, ms, error) => {
-          jobMetrics.onFailed?.(job, outcome, ms, error);
-          logger.warn({ err: error, job, outcome }, 'notification job failed');
-        },
-        onError: (error) => logger.error({ err: error }, 'notification worker error'),
-      },
-    );
-    lifecycle.onShutdown('notification-worker', () => worker.close());
-    await worker.waitUntilReady();
-  },
-);
+      onError: (error) => logger.error({ err: error }, 'notification worker error'),
+    },
+  );
+  lifecycle.onShutdown('notification-worker', () => worker.close());
+  await worker.waitUntilReady();
+});
