@@ -12,6 +12,20 @@ export interface SubscriptionWrite extends SubscriptionState {
   accessEndsAt: Date | null;
 }
 
+/** A subscription's state as the ordered values of offer_id … last_event_id, for inserts and updates alike. */
+function stateColumns(state: SubscriptionWrite): unknown[] {
+  return [
+    state.offerId,
+    state.status,
+    state.currentPeriodEnd,
+    state.cancelAtPeriodEnd,
+    state.pastDueSince,
+    state.accessEndsAt,
+    state.lastEventAt,
+    state.lastEventId,
+  ];
+}
+
 export class SubscriptionRepository {
   constructor(private readonly manager: EntityManager) {}
 
@@ -44,19 +58,7 @@ export class SubscriptionRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (merchant_id, external_id) DO NOTHING
        RETURNING id`,
-      [
-        merchantId,
-        externalId,
-        customerId,
-        state.offerId,
-        state.status,
-        state.currentPeriodEnd,
-        state.cancelAtPeriodEnd,
-        state.pastDueSince,
-        state.accessEndsAt,
-        state.lastEventAt,
-        state.lastEventId,
-      ],
+      [merchantId, externalId, customerId, ...stateColumns(state)],
     );
     return rows[0]?.id ?? null;
   }
@@ -66,17 +68,7 @@ export class SubscriptionRepository {
       `UPDATE subscription SET offer_id = $2, status = $3, current_period_end = $4, cancel_at_period_end = $5,
               past_due_since = $6, access_ends_at = $7, last_event_at = $8, last_event_id = $9, updated_at = now()
         WHERE id = $1`,
-      [
-        subscriptionId,
-        state.offerId,
-        state.status,
-        state.currentPeriodEnd,
-        state.cancelAtPeriodEnd,
-        state.pastDueSince,
-        state.accessEndsAt,
-        state.lastEventAt,
-        state.lastEventId,
-      ],
+      [subscriptionId, ...stateColumns(state)],
     );
   }
 
