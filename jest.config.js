@@ -1,6 +1,7 @@
 // One Jest run covers every package and service, in three layers (STYLE.md §10):
 // unit (*.spec.ts, pure logic), integration (*.int-spec.ts, real Postgres and Redis),
-// end-to-end (*.e2e-spec.ts, real service processes against the discord-emulator).
+// end-to-end (*.e2e-spec.ts, real service processes against the discord-emulator);
+// plus the chaos suite (*.chaos-spec.ts): reduced here, full with CHAOS_FULL=1 (pnpm test:chaos).
 const swc = [
   '@swc/jest',
   {
@@ -40,6 +41,14 @@ module.exports = {
       globalSetup: '<rootDir>/packages/testing/src/jest/e2e-global-setup.ts',
       globalTeardown: '<rootDir>/packages/testing/src/jest/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/packages/testing/src/jest/e2e-timeout.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'chaos',
+      testMatch: ['**/*.chaos-spec.ts'],
+      globalSetup: '<rootDir>/packages/testing/src/jest/e2e-global-setup.ts',
+      globalTeardown: '<rootDir>/packages/testing/src/jest/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/packages/chaos/src/chaos-timeout.ts'],
     },
   ],
 };
