@@ -1,0 +1,110 @@
+import type { JobName } from '@inflow/contracts';
+import type { BenchStack } from './bench-stack';
+import type { BenchMember } from './bench-world';
+import { figure, type Figure } from './report';
+import { drainTraffic, MEMBER_ROLE_ROUTE, type DrainTraffic } from './role-traffic';
+import { sleep, type ScenarioContext } from './scenario-context';
+import { perSecondCounts, round } from './series';
+import { lineChartSvg } from './svg-chart';
+
+const ROLE_SYNC_JOB: JobName = 'role-sync.member';
+
+export interface DrainOptions {
+  /** Progress label and plot title, e.g. "1 role-sync worker". */
+  label: string;
+  plotFile: string;
+  /** Members to grant the role to: one PUT each. */
+  members: readonly BenchMember[];
+  /** Discord's ceiling for these changes: the global limit (the per-guild buckets allow more in total). */
+  ceilingPerSecond: number;
+  /** Gives up when no change arrived for this long. */
+  stallMs: number;
+}
+
+export interface DrainResult {
+  traffic: DrainTraffic;
+  figures: Figure[];
+  plot: string;
+  /** Members holding the role in Discord afterwards. */
+  granted: number;
+}
+
+function acceptedRoleChanges(stack: BenchStack, since: number): number {
+  return stack.emulator.stats
+    .requests({ since, route: MEMBER_ROLE_ROUTE })
+    .filter((entry) => entry.status >= 200 && entry.status < 300).length;
+}
+
+/**
+ * Asks for one role sync per member through the outbox (as the api does after an event, in one
+ * transaction; the api's relay publishes them) and watches Discord take the changes. The pace is measured
+ * from the first change to the last in the emulator's request log, so neither the relay's start nor the
+ * bench's polling counts.
+ */
+export async function runDrain(
+  context: ScenarioContext,
+  stack: BenchStack,
+  options: DrainOptions,
+): Promise<DrainResult> {
+  const total = options.members.length;
+  const startedAt = Date.now();
+  await stack.t.db.repositories.outbox.add(
+    options.members.map((member) => ({
+      jobName: ROLE_SYNC_JOB,
+      payload: { guildId: member.guild.guildId, userId: member.userId, reason: 'event' },
+    })),
+  );
+  const bar = context.progress(`drain, ${options.label}`, total);
+  let done = 0;
+  let lastProgressAt = Date.now();
+  while (done < total && Date.now() - lastProgressAt < options.stallMs) {
+    await sleep(250);
+    const now = acceptedRoleChanges(stack, startedAt);
+    if (now > done) lastProgressAt = Date.now();
+    done = now;
+    const elapsed = (Date.now() - startedAt) / 1000;
+    bar.update(done, `${(done / Math.max(elapsed, 0.001)).toFixed(1)} changes/s`);
+  }
+  bar.finish(done, done < total ? `stalled: no change for ${options.stallMs / 1000} s` : undefined);
+  // Let the tail settle (the gateway's member updates, retries) so late 429s are counted too.
+  await sleep(3_000);
+
+  const traffic = drainTraffic(stack.emulator.stats.requests({ since: startedAt }));
+  const granted = options.members.filter((member) =>
+    (stack.emulator.state.memberRoles(member.guild.guildId, member.userId) ?? []).includes(
+      member.guild.roleId,
+    ),
+  ).length;
+  const first = traffic.changeTimesMs[0] ?? startedAt;
+  const perSecond = perSecondCounts(traffic.changeTimesMs, first);
+  const plot = context.writePlot(
+    options.plotFile,
+    lineChartSvg({
+      title: `Drain of ${total} role changes, ${options.label}`,
+      xLabel: 'seconds since the first role change',
+      yLabel: 'role changes per second',
+      series: [{ name: 'role changes accepted by Discord', points: perSecond }],
+      horizontal: [{ value: options.ceilingPerSecond, label: `ceiling ${options.ceilingPerSecond}/s` }],
+    }),
+  );
+  const percent429 = traffic.roleRequests === 0 ? 0 : (traffic.roleRequests429 / traffic.roleRequests) * 100;
+  return {
+    traffic,
+    granted,
+    plot,
+    figures: [
+      figure('achieved / ceiling', round(traffic.changesPerSecond / options.ceilingPerSecond, 3), '', {
+        op: '>=',
+        value: 0.9,
+      }),
+      figure('role changes per second', round(traffic.changesPerSecond, 1), '/s'),
+      figure('role changes accepted', traffic.changes, '', { op: '==', value: total }),
+      figure('members holding the role afterwards', granted, '', { op: '==', value: total }),
+      figure('drain time, first to last change', round(traffic.spanSeconds, 1), 's'),
+      figure('global 429s', traffic.rateLimited.global, '', { op: '==', value: 0 }),
+      figure('per-route 429s, % of role requests', round(percent429, 2), '%', { op: '<', value: 1 }),
+      figure('member reads (GET member)', traffic.memberReads, ''),
+      figure('other Discord requests in the window', traffic.otherRequests, ''),
+    ],
+  };
+}

@@ -1,0 +1,133 @@
+import type { BenchStack } from './bench-stack';
+import type { BenchMember, Merchant } from './bench-world';
+import { subscriptionCreated } from './merchant-events';
+import { figure, type Figure } from './report';
+import { firstRoleChangeByMember } from './role-traffic';
+import { sleep, type ScenarioContext } from './scenario-context';
+import { histogram, percentile, round } from './series';
+import { histogramSvg } from './svg-chart';
+
+export interface LatencyOptions {
+  members: readonly BenchMember[];
+  eventsPerSecond: number;
+  /** Gives up waiting for roles this long after the last event was answered. */
+  settleMs: number;
+  targetP99Ms: number;
+}
+
+export interface LatencyResult {
+  figures: Figure[];
+  plot: string;
+  notes: string[];
+}
+
+interface Sent {
+  member: BenchMember;
+  status: number;
+  answeredAt: number;
+  requestMs: number;
+}
+
+/**
+ * Sends one `subscription.created` per member at a fixed rate (open loop: the schedule does not wait for
+ * answers) and measures, per event, from the moment `POST /events` answered to the moment the emulator
+ * answered the role PUT it caused. Both clocks are the bench process's: the emulator runs inside it.
+ */
+export async function runLatency(
+  context: ScenarioContext,
+  stack: BenchStack,
+  merchant: Merchant,
+  options: LatencyOptions,
+): Promise<LatencyResult> {
+  const total = options.members.length;
+  const intervalMs = 1000 / options.eventsPerSecond;
+  const sent: Array<Promise<Sent>> = [];
+  const bar = context.progress(`event-to-role latency, ${options.eventsPerSecond} events/s`, total);
+  const startedAt = Date.now();
+  for (const [i, member] of options.members.entries()) {
+    const wait = startedAt + i * intervalMs - Date.now();
+    if (wait > 0) await sleep(wait);
+    sent.push(postEvent(stack, merchant, member, `evt_latency_${i}`));
+    bar.update(i + 1);
+  }
+  const answers = await Promise.all(sent);
+  const sendSeconds = (Date.now() - startedAt) / 1000;
+  const lastAnswer = Math.max(...answers.map((a) => a.answeredAt));
+  let firstChange = firstRoleChangeByMember(stack.emulator.stats.requests({ since: startedAt }));
+  while (firstChange.size < total && Date.now() - lastAnswer < options.settleMs) {
+    await sleep(200);
+    firstChange = firstRoleChangeByMember(stack.emulator.stats.requests({ since: startedAt }));
+  }
+  bar.finish(total, `${firstChange.size}/${total} roles granted`);
+
+  const latencies: number[] = [];
+  for (const answer of answers) {
+    const changedAt = firstChange.get(`${answer.member.guild.guildId}/${answer.member.userId}`);
+    if (answer.status === 202 && changedAt !== undefined) latencies.push(changedAt - answer.answeredAt);
+  }
+  if (latencies.length === 0) throw new Error('no event led to a role change: see bench/results/*.log.tmp');
+  const p50 = percentile(latencies, 50);
+  const p95 = percentile(latencies, 95);
+  const p99 = percentile(latencies, 99);
+  const binWidth = 10;
+  const maxShown = Math.max(300, Math.ceil((p99 * 1.25) / binWidth) * binWidth);
+  const plot = context.writePlot(
+    'latency.svg',
+    histogramSvg({
+      title: `Event-to-role latency at ${options.eventsPerSecond} events/s (${latencies.length} events)`,
+      xLabel:
+        'ms from POST /events answered to the role PUT answered by Discord (last bin: everything beyond)',
+      bins: histogram(latencies, binWidth, maxShown),
+      markers: [
+        { value: p50, label: `p50 ${round(p50, 0)} ms`, dashed: false },
+        { value: p95, label: `p95 ${round(p95, 0)} ms`, dashed: false },
+        { value: p99, label: `p99 ${round(p99, 0)} ms`, dashed: false },
+        { value: options.targetP99Ms, label: `target p99 < ${options.targetP99Ms} ms` },
+      ],
+    }),
+  );
+  const requestTimes = answers.map((a) => a.requestMs);
+  return {
+    plot,
+    notes: [],
+    figures: [
+      figure('p50', round(p50, 1), 'ms'),
+      figure('p95', round(p95, 1), 'ms'),
+      figure('p99', round(p99, 1), 'ms', { op: '<', value: options.targetP99Ms }),
+      figure('max', round(Math.max(...latencies), 1), 'ms'),
+      figure('events sent per second', round(total / sendSeconds, 1), '/s'),
+      figure('events accepted (202)', answers.filter((a) => a.status === 202).length, '', {
+        op: '==',
+        value: total,
+      }),
+      figure('roles granted', firstChange.size, '', { op: '==', value: total }),
+      figure('POST /events p99 (for reference)', round(percentile(requestTimes, 99), 1), 'ms'),
+    ],
+  };
+}
+
+async function postEvent(
+  stack: BenchStack,
+  merchant: Merchant,
+  member: BenchMember,
+  eventId: string,
+): Promise<Sent> {
+  const body = subscriptionCreated(
+    eventId,
+    {
+      subscriptionId: member.subscriptionExternalId,
+      offerId: member.guild.offerId,
+      customerId: member.customerExternalId,
+    },
+    new Date(),
+  );
+  const began = Date.now();
+  const response = await fetch(`${stack.apiUrl}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-inflow-api-key': merchant.apiKey },
+    body: JSON.stringify(body),
+  });
+  await response.arrayBuffer();
+  const answeredAt = Date.now();
+  return { member, status: response.status, answeredAt, requestMs: answeredAt - began };
+}
