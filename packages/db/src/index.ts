@@ -22,9 +22,10 @@ export type { CustomerSubscription, MemberSubscription } from './repositories/su
 export type { DeliveryStatus, NotificationDelivery } from './repositories/notification-delivery.repository';
 export type { ActivePortalSession } from './repositories/portal-session.repository';
 export type { DashboardSession } from './repositories/dashboard-session.repository';
-export type {
-  IngestedEventInput,
-  IngestionOffer,
-  LockedSubscription,
-  OpenedEvent,
+export {
+  ingestionKey,
+  type EventToRecord,
+  type IngestionOffer,
+  type LockedSubscription,
+  type MerchantKey,
 } from './repositories/event-ingestion.repository';

@@ -1,30 +1,24 @@
 import type { EntityManager } from 'typeorm';
 import type { SubscriptionStatus } from '@inflow/contracts';
 import type { NewOutboxRow } from './outbox.repository';
+import type { SubscriptionWrite } from './subscription.repository';
 
-export interface IngestedEventInput {
-  merchantId: string;
-  externalId: string;
-  type: string;
-  occurredAt: Date;
-  bodyHash: Buffer;
-  body: unknown;
-  offerId: string;
-  customerExternalId: string;
-  customerEmail: string | null;
-  subscriptionExternalId: string;
-}
-
+/** A merchant's offer as event ingestion needs it. */
 export interface IngestionOffer {
+  merchantId: string;
   id: string;
   discordGuildId: string | null;
   discordRoleId: string | null;
   gracePeriodDays: number;
 }
 
+/** A subscription locked for the batch's transaction, with what ingestion needs of its customer and offer. */
 export interface LockedSubscription {
   id: string;
+  merchantId: string;
+  externalId: string;
   customerId: string;
+  customerExternalId: string;
   offerId: string;
   status: SubscriptionStatus;
   currentPeriodEnd: Date | null;
@@ -32,172 +26,284 @@ export interface LockedSubscription {
   pastDueSince: Date | null;
   lastEventAt: Date;
   lastEventId: string;
-  /** The grace period of the subscription's current offer (to recompute its end of access). */
   offerGracePeriodDays: number;
   offerGuildId: string | null;
 }
 
-/** What the first statement of an ingestion found. */
-export type OpenedEvent =
-  | { kind: 'unknown-offer' }
-  | { kind: 'duplicate'; bodyHash: Buffer }
-  | {
-      kind: 'new';
-      inboundEventId: string;
-      customerId: string;
-      offer: IngestionOffer;
-      /** The subscription, locked for this transaction; null when it does not exist yet. */
-      subscription: LockedSubscription | null;
-      discordUserId: string | null;
-    };
-
-interface OpenRow {
-  offer: {
-    id: string;
-    discord_guild_id: string | null;
-    discord_role_id: string | null;
-    grace_period_days: number;
-  } | null;
-  event_id: string | null;
-  customer_id: string | null;
-  existing_hash: Buffer | null;
-  subscription: {
-    id: string;
-    customer_id: string;
-    offer_id: string;
-    status: SubscriptionStatus;
-    current_period_end: string | null;
-    cancel_at_period_end: boolean;
-    past_due_since: string | null;
-    last_event_at: string;
-    last_event_id: string;
-    grace_period_days: number;
-    discord_guild_id: string | null;
-  } | null;
-  discord_user_id: string | null;
+export interface EventToRecord {
+  merchantId: string;
+  externalId: string;
+  type: string;
+  occurredAt: Date;
+  bodyHash: Buffer;
+  body: unknown;
 }
 
-const date = (value: string | null): Date | null => (value === null ? null : new Date(value));
+export interface MerchantKey {
+  merchantId: string;
+  externalId: string;
+}
+
+const key = (merchantId: string, externalId: string) => `${merchantId}\u0000${externalId}`;
 
 /**
- * The event ingestion's writes, shaped for few round trips on the API's hottest path: one statement
- * records the event, upserts the customer and locks the subscription; one writes the subscription; one
- * records the outcome and the outbox rows. All within the caller's transaction.
+ * Event ingestion in bulk: each method is one statement for a whole batch of events, so that a batch of
+ * any size costs the same handful of round trips. Rows are written in key order, so concurrent batches
+ * take their locks in the same order and cannot deadlock on them. All within the caller's transaction.
  */
 export class EventIngestionRepository {
   constructor(private readonly manager: EntityManager) {}
 
-  async open(input: IngestedEventInput): Promise<OpenedEvent> {
-    const params = [
-      input.merchantId,
-      input.offerId,
-      input.externalId,
-      input.type,
-      input.occurredAt,
-      input.bodyHash,
-      JSON.stringify(input.body),
-      input.customerExternalId,
-      input.customerEmail,
-      input.subscriptionExternalId,
-    ];
-    const rows = await this.manager.query<OpenRow[]>(
-      `WITH offer_row AS (
-         SELECT id, discord_guild_id, discord_role_id, grace_period_days FROM offer WHERE merchant_id = $1 AND id = $2::uuid
-       ), event_row AS (
-         INSERT INTO inbound_event (merchant_id, external_id, type, occurred_at, body_hash, body, applied)
-         SELECT $1, $3, $4, $5, $6, $7::jsonb, false WHERE EXISTS (SELECT 1 FROM offer_row)
-         ON CONFLICT (merchant_id, external_id) DO NOTHING
-         RETURNING id
-       ), customer_row AS (
-         INSERT INTO customer (merchant_id, external_id, email)
-         SELECT $1, $8, $9 WHERE EXISTS (SELECT 1 FROM event_row)
-         ON CONFLICT (merchant_id, external_id) DO UPDATE
-            SET email = COALESCE(EXCLUDED.email, customer.email),
-                updated_at = CASE WHEN EXCLUDED.email IS NOT NULL AND EXCLUDED.email IS DISTINCT FROM customer.email
-                                  THEN now() ELSE customer.updated_at END
-         RETURNING id
-       ), subscription_row AS (
-         SELECT s.id, s.customer_id, s.offer_id, s.status, s.current_period_end, s.cancel_at_period_end, s.past_due_since,
-                s.last_event_at, s.last_event_id, o.grace_period_days, o.discord_guild_id
-           FROM subscription s JOIN offer o ON o.id = s.offer_id
-          WHERE s.merchant_id = $1 AND s.external_id = $10 AND EXISTS (SELECT 1 FROM event_row)
-            FOR UPDATE OF s
-       )
-       SELECT (SELECT row_to_json(offer_row) FROM offer_row) AS offer,
-              (SELECT id FROM event_row) AS event_id,
-              (SELECT id FROM customer_row) AS customer_id,
-              (SELECT body_hash FROM inbound_event WHERE merchant_id = $1 AND external_id = $3) AS existing_hash,
-              (SELECT row_to_json(subscription_row) FROM subscription_row) AS subscription,
-              (SELECT l.discord_user_id FROM discord_link l
-                WHERE l.customer_id = (SELECT id FROM customer_row)) AS discord_user_id`,
-      params,
+  /** The offers named, by merchant and id (ids that are not uuids simply match nothing). */
+  async offers(
+    pairs: readonly { merchantId: string; offerId: string }[],
+  ): Promise<Map<string, IngestionOffer>> {
+    const rows = await this.manager.query<
+      Array<{
+        merchant_id: string;
+        id: string;
+        discord_guild_id: string | null;
+        discord_role_id: string | null;
+        grace_period_days: number;
+      }>
+    >(
+      `SELECT o.merchant_id, o.id, o.discord_guild_id, o.discord_role_id, o.grace_period_days
+         FROM unnest($1::uuid[], $2::text[]) AS wanted(merchant_id, offer_id)
+         JOIN offer o ON o.merchant_id = wanted.merchant_id
+                     AND o.id::text = wanted.offer_id`,
+      [pairs.map((p) => p.merchantId), pairs.map((p) => p.offerId)],
     );
-    const row = rows[0]!;
-    if (row.offer === null) return { kind: 'unknown-offer' };
-    if (row.event_id === null) {
-      // The event was there already. When a concurrent request recorded it after this statement's
-      // snapshot, its row was not visible above: read it now that it is committed.
-      const hash = row.existing_hash ?? (await this.existingHash(input.merchantId, input.externalId));
-      return { kind: 'duplicate', bodyHash: hash };
+    return new Map(
+      rows.map((row) => [
+        key(row.merchant_id, row.id),
+        {
+          merchantId: row.merchant_id,
+          id: row.id,
+          discordGuildId: row.discord_guild_id,
+          discordRoleId: row.discord_role_id,
+          gracePeriodDays: row.grace_period_days,
+        },
+      ]),
+    );
+  }
+
+  /** Locks the subscriptions named (those that exist), in key order. */
+  async lockSubscriptions(keys: readonly MerchantKey[]): Promise<Map<string, LockedSubscription>> {
+    const sorted = [...keys].sort((a, b) =>
+      key(a.merchantId, a.externalId) < key(b.merchantId, b.externalId) ? -1 : 1,
+    );
+    const rows = await this.manager.query<
+      Array<{
+        id: string;
+        merchant_id: string;
+        external_id: string;
+        customer_id: string;
+        customer_external_id: string;
+        offer_id: string;
+        status: SubscriptionStatus;
+        current_period_end: Date | null;
+        cancel_at_period_end: boolean;
+        past_due_since: Date | null;
+        last_event_at: Date;
+        last_event_id: string;
+        grace_period_days: number;
+        discord_guild_id: string | null;
+      }>
+    >(
+      `SELECT s.id, s.merchant_id, s.external_id, s.customer_id, c.external_id AS customer_external_id, s.offer_id, s.status,
+              s.current_period_end, s.cancel_at_period_end, s.past_due_since, s.last_event_at, s.last_event_id,
+              o.grace_period_days, o.discord_guild_id
+         FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS wanted(merchant_id, external_id, n)
+         JOIN subscription s ON s.merchant_id = wanted.merchant_id AND s.external_id = wanted.external_id
+         JOIN customer c ON c.id = s.customer_id
+         JOIN offer o ON o.id = s.offer_id
+        ORDER BY wanted.n
+          FOR UPDATE OF s`,
+      [sorted.map((k) => k.merchantId), sorted.map((k) => k.externalId)],
+    );
+    return new Map(
+      rows.map((row) => [
+        key(row.merchant_id, row.external_id),
+        {
+          id: row.id,
+          merchantId: row.merchant_id,
+          externalId: row.external_id,
+          customerId: row.customer_id,
+          customerExternalId: row.customer_external_id,
+          offerId: row.offer_id,
+          status: row.status,
+          currentPeriodEnd: row.current_period_end,
+          cancelAtPeriodEnd: row.cancel_at_period_end,
+          pastDueSince: row.past_due_since,
+          lastEventAt: row.last_event_at,
+          lastEventId: row.last_event_id,
+          offerGracePeriodDays: row.grace_period_days,
+          offerGuildId: row.discord_guild_id,
+        },
+      ]),
+    );
+  }
+
+  /**
+   * Records the events that are new; returns the ids of those recorded, by key. An event this merchant
+   * sent before is not recorded again: `existing` gives its stored body hash.
+   */
+  async recordEvents(
+    events: readonly EventToRecord[],
+  ): Promise<{ recorded: Map<string, string>; existing: Map<string, Buffer> }> {
+    const sorted = [...events].sort((a, b) =>
+      key(a.merchantId, a.externalId) < key(b.merchantId, b.externalId) ? -1 : 1,
+    );
+    const inserted = await this.manager.query<
+      Array<{ merchant_id: string; external_id: string; id: string }>
+    >(
+      `INSERT INTO inbound_event (merchant_id, external_id, type, occurred_at, body_hash, body, applied)
+       SELECT merchant_id, external_id, type, occurred_at, body_hash, body, false
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::bytea[], $6::jsonb[])
+              AS e(merchant_id, external_id, type, occurred_at, body_hash, body)
+       ON CONFLICT (merchant_id, external_id) DO NOTHING
+       RETURNING merchant_id, external_id, id`,
+      [
+        sorted.map((e) => e.merchantId),
+        sorted.map((e) => e.externalId),
+        sorted.map((e) => e.type),
+        sorted.map((e) => e.occurredAt),
+        sorted.map((e) => e.bodyHash),
+        sorted.map((e) => JSON.stringify(e.body)),
+      ],
+    );
+    const recorded = new Map(inserted.map((row) => [key(row.merchant_id, row.external_id), row.id]));
+    const missing = sorted.filter((e) => !recorded.has(key(e.merchantId, e.externalId)));
+    const existing = new Map<string, Buffer>();
+    if (missing.length > 0) {
+      // Recorded before, possibly by a transaction that committed after this statement's snapshot began:
+      // this separate statement sees it.
+      const rows = await this.manager.query<
+        Array<{ merchant_id: string; external_id: string; body_hash: Buffer }>
+      >(
+        `SELECT i.merchant_id, i.external_id, i.body_hash
+           FROM unnest($1::uuid[], $2::text[]) AS wanted(merchant_id, external_id)
+           JOIN inbound_event i ON i.merchant_id = wanted.merchant_id AND i.external_id = wanted.external_id`,
+        [missing.map((e) => e.merchantId), missing.map((e) => e.externalId)],
+      );
+      for (const row of rows) existing.set(key(row.merchant_id, row.external_id), row.body_hash);
     }
-    const s = row.subscription;
-    return {
-      kind: 'new',
-      inboundEventId: row.event_id,
-      customerId: row.customer_id!,
-      offer: {
-        id: row.offer.id,
-        discordGuildId: row.offer.discord_guild_id,
-        discordRoleId: row.offer.discord_role_id,
-        gracePeriodDays: row.offer.grace_period_days,
-      },
-      subscription:
-        s === null
-          ? null
-          : {
-              id: s.id,
-              customerId: s.customer_id,
-              offerId: s.offer_id,
-              status: s.status,
-              currentPeriodEnd: date(s.current_period_end),
-              cancelAtPeriodEnd: s.cancel_at_period_end,
-              pastDueSince: date(s.past_due_since),
-              lastEventAt: new Date(s.last_event_at),
-              lastEventId: s.last_event_id,
-              offerGracePeriodDays: s.grace_period_days,
-              offerGuildId: s.discord_guild_id,
-            },
-      discordUserId: row.discord_user_id,
-    };
+    return { recorded, existing };
   }
 
-  private async existingHash(merchantId: string, externalId: string): Promise<Buffer> {
-    const rows = await this.manager.query<Array<{ body_hash: Buffer }>>(
-      `SELECT body_hash FROM inbound_event WHERE merchant_id = $1 AND external_id = $2`,
-      [merchantId, externalId],
+  /** Creates or updates the customers named (a later e-mail replaces an earlier one; none keeps it). */
+  async upsertCustomers(
+    customers: readonly (MerchantKey & { email: string | null })[],
+  ): Promise<Map<string, string>> {
+    const sorted = [...customers].sort((a, b) =>
+      key(a.merchantId, a.externalId) < key(b.merchantId, b.externalId) ? -1 : 1,
     );
-    if (rows[0] === undefined) throw new Error(`inbound event ${externalId} neither inserted nor found`);
-    return rows[0].body_hash;
+    const rows = await this.manager.query<Array<{ merchant_id: string; external_id: string; id: string }>>(
+      `INSERT INTO customer (merchant_id, external_id, email)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
+       ON CONFLICT (merchant_id, external_id) DO UPDATE
+          SET email = COALESCE(EXCLUDED.email, customer.email),
+              updated_at = CASE WHEN EXCLUDED.email IS NOT NULL AND EXCLUDED.email IS DISTINCT FROM customer.email
+                                THEN now() ELSE customer.updated_at END
+       RETURNING merchant_id, external_id, id`,
+      [sorted.map((c) => c.merchantId), sorted.map((c) => c.externalId), sorted.map((c) => c.email)],
+    );
+    return new Map(rows.map((row) => [key(row.merchant_id, row.external_id), row.id]));
   }
 
-  /** Records the event's outcome and the jobs it needs, in one statement. */
+  /** Creates subscriptions; returns the ids of those created by key (an existing key is left alone). */
+  async insertSubscriptions(
+    rows: readonly (MerchantKey & { customerId: string; state: SubscriptionWrite })[],
+  ): Promise<Map<string, string>> {
+    if (rows.length === 0) return new Map();
+    const sorted = [...rows].sort((a, b) =>
+      key(a.merchantId, a.externalId) < key(b.merchantId, b.externalId) ? -1 : 1,
+    );
+    const inserted = await this.manager.query<
+      Array<{ merchant_id: string; external_id: string; id: string }>
+    >(
+      `INSERT INTO subscription (merchant_id, external_id, customer_id, offer_id, status, current_period_end,
+                                 cancel_at_period_end, past_due_since, access_ends_at, last_event_at, last_event_id)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::timestamptz[], $7::boolean[],
+                            $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[])
+       ON CONFLICT (merchant_id, external_id) DO NOTHING
+       RETURNING merchant_id, external_id, id`,
+      [
+        sorted.map((r) => r.merchantId),
+        sorted.map((r) => r.externalId),
+        sorted.map((r) => r.customerId),
+        ...stateArrays(sorted.map((r) => r.state)),
+      ],
+    );
+    return new Map(inserted.map((row) => [key(row.merchant_id, row.external_id), row.id]));
+  }
+
+  /** Writes the new state of subscriptions (locked by this transaction). */
+  async updateSubscriptions(rows: readonly { id: string; state: SubscriptionWrite }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.manager.query(
+      `UPDATE subscription s
+          SET offer_id = u.offer_id, status = u.status, current_period_end = u.current_period_end,
+              cancel_at_period_end = u.cancel_at_period_end, past_due_since = u.past_due_since,
+              access_ends_at = u.access_ends_at, last_event_at = u.last_event_at, last_event_id = u.last_event_id,
+              updated_at = now()
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::boolean[], $6::timestamptz[],
+                     $7::timestamptz[], $8::timestamptz[], $9::text[])
+              AS u(id, offer_id, status, current_period_end, cancel_at_period_end, past_due_since, access_ends_at,
+                   last_event_at, last_event_id)
+        WHERE s.id = u.id`,
+      [rows.map((r) => r.id), ...stateArrays(rows.map((r) => r.state))],
+    );
+  }
+
+  /** The Discord user each customer linked, for those who did. */
+  async linkedUsers(customerIds: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.manager.query<Array<{ customer_id: string; discord_user_id: string }>>(
+      `SELECT customer_id, discord_user_id FROM discord_link WHERE customer_id = ANY($1::uuid[])`,
+      [[...new Set(customerIds)]],
+    );
+    return new Map(rows.map((row) => [row.customer_id, row.discord_user_id]));
+  }
+
+  /** Records each event's outcome and writes the jobs they need, in one statement. */
   async finish(
-    inboundEventId: string,
-    subscriptionId: string,
-    applied: boolean,
+    outcomes: readonly { inboundEventId: string; subscriptionId: string; applied: boolean }[],
     jobs: readonly NewOutboxRow[],
   ): Promise<void> {
     await this.manager.query(
-      `WITH outcome AS (UPDATE inbound_event SET subscription_id = $2, applied = $3 WHERE id = $1 RETURNING 1)
+      `WITH outcome AS (
+         UPDATE inbound_event i SET subscription_id = o.subscription_id, applied = o.applied
+           FROM unnest($1::uuid[], $2::uuid[], $3::boolean[]) AS o(id, subscription_id, applied)
+          WHERE i.id = o.id
+          RETURNING 1)
        INSERT INTO outbox (job_name, payload)
-       SELECT * FROM unnest($4::text[], $5::jsonb[]) WHERE EXISTS (SELECT 1 FROM outcome)`,
+       SELECT * FROM unnest($4::text[], $5::jsonb[])`,
       [
-        inboundEventId,
-        subscriptionId,
-        applied,
+        outcomes.map((o) => o.inboundEventId),
+        outcomes.map((o) => o.subscriptionId),
+        outcomes.map((o) => o.applied),
         jobs.map((job) => job.jobName),
         jobs.map((job) => JSON.stringify(job.payload)),
       ],
     );
   }
+}
+
+/** Subscription states as the column arrays offer_id … last_event_id for unnest. */
+function stateArrays(states: readonly SubscriptionWrite[]): unknown[] {
+  return [
+    states.map((s) => s.offerId),
+    states.map((s) => s.status),
+    states.map((s) => s.currentPeriodEnd),
+    states.map((s) => s.cancelAtPeriodEnd),
+    states.map((s) => s.pastDueSince),
+    states.map((s) => s.accessEndsAt),
+    states.map((s) => s.lastEventAt),
+    states.map((s) => s.lastEventId),
+  ];
+}
+
+/** The key the maps of this repository use for a (merchant, external id). */
+export function ingestionKey(merchantId: string, externalId: string): string {
+  return key(merchantId, externalId);
 }
