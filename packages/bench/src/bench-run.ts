@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, platform, totalmem } from 'node:os';
+import { cpus, loadavg, platform, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { dropDatabase, repoRoot, testEnv } from '@inflow/testing';
 import { SCENARIO_IDS, type BenchEnv } from './env';
@@ -18,13 +18,16 @@ import { runStackScenarios } from './stack-scenarios';
 /** Runs the selected scenarios, prints one line per figure, writes latest.json and the README section. */
 export async function runBench(env: BenchEnv): Promise<BenchReport> {
   const startedAt = Date.now();
+  const loadAverageAtStart = loadavg().map((value) => Math.round(value * 100) / 100);
   const runId = benchRunId(startedAt);
   // The test fixtures name databases after the run; the template is migrated once and cloned per use.
   testEnv.setRun(runId);
   const resultsDir = join(repoRoot, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const context = new ScenarioContext(resultsDir, process.stderr);
-  context.say(`bench run ${runId}: scenarios ${env.BENCH_SCENARIOS.join(', ')}`);
+  context.say(
+    `bench run ${runId}: scenarios ${env.BENCH_SCENARIOS.join(', ')}; load average ${loadAverageAtStart.join(' ')}`,
+  );
 
   const scenarios: ScenarioReport[] = [];
   try {
@@ -47,6 +50,7 @@ export async function runBench(env: BenchEnv): Promise<BenchReport> {
       memoryMb: Math.round(totalmem() / 1024 / 1024),
       node: process.version,
       platform: platform(),
+      loadAverageAtStart,
     },
     durationSeconds: Math.round((Date.now() - startedAt) / 1000),
     scenarios,

@@ -13,7 +13,14 @@ import {
 
 const report: BenchReport = {
   date: '2026-05-01T10:00:00.000Z',
-  machine: { cores: 2, cpuModel: 'Test CPU', memoryMb: 4096, node: 'v20.20.2', platform: 'linux' },
+  machine: {
+    cores: 2,
+    cpuModel: 'Test CPU',
+    memoryMb: 4096,
+    node: 'v20.20.2',
+    platform: 'linux',
+    loadAverageAtStart: [0.5, 0.25, 1],
+  },
   durationSeconds: 480.4,
   targetsMet: 1,
   targetsMissed: 1,
@@ -67,6 +74,7 @@ describe('README section', () => {
     expect(section).toContain('| 1. Drain at the ceiling | global 429s | 2 | = 0 | **no** |');
     expect(section).toContain('| 1. Drain at the ceiling | role changes | 3000 |  |  |');
     expect(section).toContain('![1. Drain at the ceiling](bench/results/drain-1-worker.svg)');
+    expect(section).toContain('load average 0.50 0.25 1.00 at start');
   });
 
   it('inserts the section before "## Tests" once, then replaces only what is between the markers', () => {

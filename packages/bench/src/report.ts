@@ -37,6 +37,8 @@ export interface MachineInfo {
   memoryMb: number;
   node: string;
   platform: string;
+  /** 1, 5 and 15 minute load averages when the run started: other work on the machine skews every figure. */
+  loadAverageAtStart: number[];
 }
 
 export interface BenchReport {
@@ -113,7 +115,7 @@ export function readmeSection(report: BenchReport): string {
     README_START,
     '## Benchmarks',
     '',
-    `\`pnpm bench\` builds the services, starts them as processes against the Discord emulator on loopback (global limit 50 requests/s, member-role bucket 10 per 2 s per guild), runs the scenarios below and writes \`bench/results/latest.json\` and the plots. Last run: ${report.date.slice(0, 10)}, ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, ${Math.round(report.durationSeconds)} s; ${report.targetsMet} targets met, ${report.targetsMissed} missed.`,
+    `\`pnpm bench\` builds the services, starts them as processes against the Discord emulator on loopback (global limit 50 requests/s, member-role bucket 10 per 2 s per guild), runs the scenarios below and writes \`bench/results/latest.json\` and the plots. Last run: ${report.date.slice(0, 10)}, ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, load average ${machine.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')} at start, ${Math.round(report.durationSeconds)} s; ${report.targetsMet} targets met, ${report.targetsMissed} missed.`,
     '',
     '| scenario | figure | value | target | met |',
     '| --- | --- | --- | --- | --- |',

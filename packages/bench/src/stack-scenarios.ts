@@ -7,7 +7,7 @@ import { runDrain } from './drain.scenario';
 import { runIngest } from './ingest.scenario';
 import { runLatency } from './latency.scenario';
 import type { BenchEnv, ScenarioId } from './env';
-import { serviceMemory } from './memory';
+import { serviceMemory, type ProcessMemory } from './memory';
 import { figure, type ScenarioReport } from './report';
 import { sleep, type ScenarioContext } from './scenario-context';
 import { SERVICE_NAMES } from './service-process';
@@ -68,7 +68,7 @@ export async function runStackScenarios(
     );
     // Idle means after start-up: the gateway's first GUILD_CREATEs handled, start-up garbage collectable.
     await sleep(5_000);
-    const idle = serviceMemory(stack);
+    const idle = await serviceMemory(stack);
 
     if (selected.includes(1) || selected.includes(6)) {
       const drain = await runDrain(context, stack, {
@@ -78,7 +78,7 @@ export async function runStackScenarios(
         ceilingPerSecond: GLOBAL_LIMIT,
         stallMs: 30_000,
       });
-      const loaded = serviceMemory(stack);
+      const loaded = await serviceMemory(stack);
       if (selected.includes(1)) {
         reports.push({
           id: 1,
@@ -197,10 +197,11 @@ export async function runStackScenarios(
 
 function memoryReport(
   context: ScenarioContext,
-  idle: Map<string, number>,
-  loaded: Map<string, number>,
+  idle: Map<string, ProcessMemory>,
+  loaded: Map<string, ProcessMemory>,
 ): ScenarioReport {
   const names = [...idle.keys()];
+  const rss = (memory: Map<string, ProcessMemory>, name: string) => memory.get(name)?.rssMb ?? 0;
   const plot = context.writePlot(
     'memory.svg',
     barChartSvg({
@@ -208,24 +209,43 @@ function memoryReport(
       yLabel: 'MB',
       categories: names,
       series: [
-        { name: 'idle', values: names.map((name) => round(idle.get(name) ?? 0, 0)) },
-        { name: 'after scenario 1', values: names.map((name) => round(loaded.get(name) ?? 0, 0)) },
+        { name: 'idle', values: names.map((name) => round(rss(idle, name), 0)) },
+        { name: 'after scenario 1', values: names.map((name) => round(rss(loaded, name), 0)) },
       ],
       horizontal: [{ value: MEMORY_TARGET_MB, label: `target < ${MEMORY_TARGET_MB} MB` }],
     }),
   );
+  const heap = (name: string) => {
+    const after = loaded.get(name);
+    return after?.heapTotalMb == null || after.heapUsedMb == null
+      ? []
+      : [
+          figure(`${name} V8 heap after scenario 1, committed`, round(after.heapTotalMb, 1), 'MB'),
+          figure(`${name} V8 heap after scenario 1, in use`, round(after.heapUsedMb, 1), 'MB'),
+          ...(after.externalMb == null
+            ? []
+            : [
+                figure(
+                  `${name} memory outside the V8 heap (Buffers), after scenario 1`,
+                  round(after.externalMb, 1),
+                  'MB',
+                ),
+              ]),
+        ];
+  };
   return {
     id: 6,
     title: 'Memory',
     figures: names.flatMap((name) => [
-      figure(`${name} RSS idle`, round(idle.get(name) ?? 0, 1), 'MB', { op: '<', value: MEMORY_TARGET_MB }),
-      figure(`${name} RSS after scenario 1`, round(loaded.get(name) ?? 0, 1), 'MB', {
+      figure(`${name} RSS idle`, round(rss(idle, name), 1), 'MB', { op: '<', value: MEMORY_TARGET_MB }),
+      figure(`${name} RSS after scenario 1`, round(rss(loaded, name), 1), 'MB', {
         op: '<',
         value: MEMORY_TARGET_MB,
       }),
+      ...heap(name),
     ]),
     settings: {
-      source: '/proc/<pid>/status VmRSS',
+      source: "/proc/<pid>/status VmRSS; V8 heap from each service's /metrics (prom-client default metrics)",
       idle: '5 s after start and seeding',
       after: 'right after scenario 1 settled',
     },
