@@ -12,10 +12,13 @@ export class ApiKeyRepository {
 
   /** The merchant a key belongs to, or null when the key is unknown or revoked. */
   async findActiveByHash(keyHash: Buffer): Promise<ApiKeyOwner | null> {
-    const key = await this.manager
-      .getRepository(ApiKeyEntity)
-      .findOne({ select: { id: true, merchantId: true }, where: { keyHash, revokedAt: IsNull() } });
-    return key === null ? null : { apiKeyId: key.id, merchantId: key.merchantId };
+    // Raw SQL: this runs on every merchant request.
+    const rows = await this.manager.query<Array<{ id: string; merchant_id: string }>>(
+      `SELECT id, merchant_id FROM api_key WHERE key_hash = $1 AND revoked_at IS NULL`,
+      [keyHash],
+    );
+    const key = rows[0];
+    return key === undefined ? null : { apiKeyId: key.id, merchantId: key.merchant_id };
   }
 
   async create(merchantId: string, key: NewApiKey): Promise<ApiKey> {

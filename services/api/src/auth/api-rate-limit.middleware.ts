@@ -32,6 +32,10 @@ export interface ApiRateLimitOptions {
 export function apiRateLimit(options: ApiRateLimitOptions): RequestHandler {
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 100;
+  // EVALSHA after the first call: the script is not sent with every request.
+  const redis = options.redis as Redis & { inflowCountRequest?: (key: string) => Promise<number> };
+  if (redis.inflowCountRequest === undefined)
+    redis.defineCommand('inflowCountRequest', { numberOfKeys: 1, lua: COUNT_SCRIPT });
   return async (_req, res, next) => {
     const apiKeyId = (res.locals as { apiKeyId?: string }).apiKeyId;
     if (apiKeyId === undefined) {
