@@ -26,13 +26,13 @@ export interface ChaosScale {
 
 const REDUCED: ChaosScale = {
   name: 'reduced',
-  members: 30,
+  members: 24,
   eventsPerSubscription: 3,
-  trafficMs: 6_000,
+  trafficMs: 5_000,
   postgresOutageMs: 5_000,
   faultStormMs: 10_000,
   hostileRequests: 600,
-  convergeTimeoutMs: 60_000,
+  convergeTimeoutMs: 45_000,
   testTimeoutMs: 180_000,
 };
 
