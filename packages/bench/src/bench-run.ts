@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import { dropDatabase, repoRoot, testEnv } from '@inflow/testing';
 import { SCENARIO_IDS, type BenchEnv } from './env';
 import {
@@ -65,7 +66,10 @@ export async function runBench(env: BenchEnv): Promise<BenchReport> {
   writeFileSync(join(resultsDir, resultFile), `${JSON.stringify(report, null, 2)}\n`);
   if (full) {
     const readmePath = join(repoRoot, 'README.md');
-    writeFileSync(readmePath, replaceReadmeSection(readFileSync(readmePath, 'utf8'), readmeSection(report)));
+    // Formatted as `pnpm test` checks the README (prettier aligns the table).
+    const options = await resolveConfig(readmePath);
+    const section = (await format(readmeSection(report), { ...options, parser: 'markdown' })).trimEnd();
+    writeFileSync(readmePath, replaceReadmeSection(readFileSync(readmePath, 'utf8'), section));
   }
   context.say(
     `bench done in ${report.durationSeconds} s: ${report.targetsMet} targets met, ${report.targetsMissed} missed; bench/results/${resultFile}`,

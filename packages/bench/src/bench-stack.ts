@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { QueueName } from '@inflow/contracts';
 import { startEmulator, type DiscordEmulator, type EmulatorOptions } from '@inflow/discord-emulator';
+import { createRedisConnection } from '@inflow/queue';
 import { createTestDatabase, deleteRedisKeys, freePort, testEnv, type TestDatabase } from '@inflow/testing';
 import { startService, type ServiceName, type ServiceProcess } from './service-process';
 
@@ -24,6 +28,8 @@ export interface BenchStackOptions {
 export class BenchStack {
   private readonly processes: ServiceProcess[] = [];
   private apiPort = 0;
+  private readonly queues = new Map<QueueName, Queue>();
+  private queueRedis: Redis | undefined;
 
   private constructor(
     readonly t: TestDatabase,
@@ -76,7 +82,7 @@ export class BenchStack {
   ): Promise<ServiceProcess> {
     const replica = this.running(name).length + 1;
     const port = name === 'api' ? this.apiPort : await freePort();
-    const process = await startService({
+    const started = await startService({
       name,
       replica,
       port,
@@ -84,8 +90,8 @@ export class BenchStack {
       logFile: join(this.logDir, `${name}-${replica}.log.tmp`),
       nodeArgs,
     });
-    this.processes.push(process);
-    return process;
+    this.processes.push(started);
+    return started;
   }
 
   /** The running processes of a service (or of every service). */
@@ -100,8 +106,34 @@ export class BenchStack {
     for (const p of stopping) this.processes.splice(this.processes.indexOf(p), 1);
   }
 
+  /** Jobs of a queue not finished yet: waiting, active, delayed or prioritized. */
+  async queueDepth(queue: QueueName): Promise<number> {
+    this.queueRedis ??= createRedisConnection(testEnv.redisUrl, {
+      purpose: 'producer',
+      name: 'bench-queue-depth',
+    });
+    let handle = this.queues.get(queue);
+    if (handle === undefined) {
+      handle = new Queue(queue, { connection: this.queueRedis, prefix: this.prefix });
+      this.queues.set(queue, handle);
+    }
+    return handle.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+  }
+
+  /** Waits until the queue has no unfinished job; resolves with how long that took, or rejects at the deadline. */
+  async waitForEmptyQueue(queue: QueueName, timeoutMs: number): Promise<number> {
+    const began = Date.now();
+    while ((await this.queueDepth(queue)) > 0) {
+      if (Date.now() - began > timeoutMs) throw new Error(`queue ${queue} still busy after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return Date.now() - began;
+  }
+
   /** Stops everything and removes the database and every Redis key of the stack. */
   async close(): Promise<void> {
+    for (const queue of this.queues.values()) await queue.close();
+    this.queueRedis?.disconnect();
     await Promise.all(this.processes.map((p) => p.stop()));
     this.processes.length = 0;
     await this.emulator.stop();

@@ -15,7 +15,7 @@ import {
 } from '../../../services/cleanup-worker/src/cleanup-sweep.service';
 import { RedisDriftPosition } from '../../../services/cleanup-worker/src/drift-position';
 import { createMerchant } from './bench-world';
-import { figure, type ScenarioReport } from './report';
+import { diagnostics, figure, type ScenarioReport } from './report';
 import type { ScenarioContext } from './scenario-context';
 import { round } from './series';
 import {
@@ -353,34 +353,36 @@ export async function runCleanup(context: ScenarioContext, runId: string): Promi
         op: '<=',
         value: 1.5,
       }),
-      figure(
-        '1,000,000: Postgres share',
-        round(
-          seconds(large, (s) => s.postgresMs),
-          2,
+      ...diagnostics([
+        figure(
+          '1,000,000: Postgres share',
+          round(
+            seconds(large, (s) => s.postgresMs),
+            2,
+          ),
+          's',
         ),
-        's',
-      ),
-      figure(
-        '1,000,000: Redis share',
-        round(
-          seconds(large, (s) => s.redisMs),
-          2,
+        figure(
+          '1,000,000: Redis share',
+          round(
+            seconds(large, (s) => s.redisMs),
+            2,
+          ),
+          's',
         ),
-        's',
-      ),
-      figure(
-        '100,000: subscription primary-key entries read',
-        median(small.sweeps.map((s) => s.primaryKeyEntries)),
-        '',
-      ),
-      figure(
-        '1,000,000: subscription primary-key entries read',
-        median(large.sweeps.map((s) => s.primaryKeyEntries)),
-        '',
-      ),
-      figure('100,000: subscription blocks touched', median(small.sweeps.map((s) => s.heapBlocks)), ''),
-      figure('1,000,000: subscription blocks touched', median(large.sweeps.map((s) => s.heapBlocks)), ''),
+        figure(
+          '100,000: subscription primary-key entries read',
+          median(small.sweeps.map((s) => s.primaryKeyEntries)),
+          '',
+        ),
+        figure(
+          '1,000,000: subscription primary-key entries read',
+          median(large.sweeps.map((s) => s.primaryKeyEntries)),
+          '',
+        ),
+        figure('100,000: subscription blocks touched', median(small.sweeps.map((s) => s.heapBlocks)), ''),
+        figure('1,000,000: subscription blocks touched', median(large.sweeps.map((s) => s.heapBlocks)), ''),
+      ]),
     ],
   };
 }

@@ -1,10 +1,13 @@
-import type { JobName } from '@inflow/contracts';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { QUEUE_NAMES, type JobName } from '@inflow/contracts';
 import type { BenchStack } from './bench-stack';
 import type { BenchMember } from './bench-world';
-import { figure, type Figure } from './report';
+import { diagnostics, figure, type Figure } from './report';
 import { drainTraffic, MEMBER_ROLE_ROUTE, type DrainTraffic } from './role-traffic';
 import { sleep, type ScenarioContext } from './scenario-context';
-import { perSecondCounts, round } from './series';
+import { maxInWindow, perSecondCounts, round } from './series';
+import { delta, roleSyncCounters } from './service-metrics';
+import { cpuFigures, stackCpuMeter } from './stack-cpu';
 import { lineChartSvg } from './svg-chart';
 
 const ROLE_SYNC_JOB: JobName = 'role-sync.member';
@@ -47,6 +50,14 @@ export async function runDrain(
   options: DrainOptions,
 ): Promise<DrainResult> {
   const total = options.members.length;
+  const workers = stack.running('role-sync-worker');
+  const countersBefore = await roleSyncCounters(workers);
+  // The emulator answers in this process: a stalled loop here would bunch requests into one of its
+  // windows and fake 429s, so how late the loop ran is part of the result.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const cpu = stackCpuMeter(stack);
+  cpu.begin();
   const startedAt = Date.now();
   await stack.t.db.repositories.outbox.add(
     options.members.map((member) => ({
@@ -66,10 +77,22 @@ export async function runDrain(
     bar.update(done, `${(done / Math.max(elapsed, 0.001)).toFixed(1)} changes/s`);
   }
   bar.finish(done, done < total ? `stalled: no change for ${options.stallMs / 1000} s` : undefined);
-  // Let the tail settle (the gateway's member updates, retries) so late 429s are counted too.
-  await sleep(3_000);
+  const cpuUse = cpu.end();
+  // Every change comes back from the gateway as a member update, which queues one more (no-op) sync of
+  // that member; the next scenario must not start behind that tail, and its length is worth knowing.
+  const lastChangeAt = Date.now();
+  context.say('waiting for the role-sync queue to empty (the gateway echoes every change)');
+  await stack.waitForEmptyQueue(QUEUE_NAMES.roleSync, 180_000);
+  const tailSeconds = (Date.now() - lastChangeAt) / 1000;
+  // Late 429s of the tail are counted too.
+  await sleep(1_000);
 
-  const traffic = drainTraffic(stack.emulator.stats.requests({ since: startedAt }));
+  loopDelay.disable();
+  const entries = stack.emulator.stats.requests({ since: startedAt });
+  const traffic = drainTraffic(entries);
+  const countersAfter = await roleSyncCounters(workers);
+  const jobs = delta(countersAfter.jobs, countersBefore.jobs);
+  const limited = delta(countersAfter.rateLimited, countersBefore.rateLimited);
   const granted = options.members.filter((member) =>
     (stack.emulator.state.memberRoles(member.guild.guildId, member.userId) ?? []).includes(
       member.guild.roleId,
@@ -87,7 +110,7 @@ export async function runDrain(
       horizontal: [{ value: options.ceilingPerSecond, label: `ceiling ${options.ceilingPerSecond}/s` }],
     }),
   );
-  const percent429 = traffic.roleRequests === 0 ? 0 : (traffic.roleRequests429 / traffic.roleRequests) * 100;
+  const percent429 = traffic.roleRequests === 0 ? 0 : (traffic.roleRoute429 / traffic.roleRequests) * 100;
   return {
     traffic,
     granted,
@@ -104,7 +127,28 @@ export async function runDrain(
       figure('global 429s', traffic.rateLimited.global, '', { op: '==', value: 0 }),
       figure('per-route 429s, % of role requests', round(percent429, 2), '%', { op: '<', value: 1 }),
       figure('member reads (GET member)', traffic.memberReads, ''),
-      figure('other Discord requests in the window', traffic.otherRequests, ''),
+      ...diagnostics([
+        figure('other Discord requests in the window', traffic.otherRequests, ''),
+        figure(
+          'most requests Discord received in any 1 s',
+          maxInWindow(
+            entries.map((entry) => entry.time),
+            1_000,
+          ),
+          '',
+        ),
+        figure('role-sync queue empty, seconds after the last change', round(tailSeconds, 1), 's'),
+        figure(
+          'bench event-loop delay p99 (the emulator runs in it)',
+          round(loopDelay.percentile(99) / 1e6, 1),
+          'ms',
+        ),
+        ...Object.entries(jobs).map(([outcome, count]) => figure(`role-sync jobs ${outcome}`, count, '')),
+        ...Object.entries(limited).map(([scope, count]) =>
+          figure(`429s the role-sync workers saw, scope ${scope}`, count, ''),
+        ),
+        ...cpuFigures(cpuUse, 'during the drain'),
+      ]),
     ],
   };
 }

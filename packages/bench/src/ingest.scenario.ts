@@ -6,7 +6,7 @@ import { CpuMeter, pidsMatching, type CpuUse } from './cpu-meter';
 import { ActivitySampler } from './pg-activity';
 import type { Merchant } from './bench-world';
 import { IngestEventStream } from './merchant-events';
-import { figure, type Figure } from './report';
+import { diagnostics, figure, type Figure } from './report';
 import { sleep, type ScenarioContext } from './scenario-context';
 import { percentile, perSecondCounts, round } from './series';
 import { lineChartSvg } from './svg-chart';
@@ -236,48 +236,50 @@ export async function runIngest(
         op: '>=',
         value: 0.35,
       }),
-      figure('api CPU, cores busy', cores(apiRun, 'api'), ''),
-      figure('api CPU per event', round((apiCores * 1000) / eventsPerSecond, 2), 'ms'),
-      figure(
-        'Postgres backends CPU, cores busy',
-        cores(apiRun, 'Postgres backends of the bench database'),
-        '',
-      ),
-      figure('redis-server CPU, cores busy', cores(apiRun, 'redis-server'), ''),
-      figure(
-        'other Postgres processes CPU (server-wide), cores busy',
-        cores(apiRun, 'other Postgres processes (server-wide)'),
-        '',
-      ),
-      figure('load generator CPU, cores busy', cores(apiRun, 'bench process (load generator)'), ''),
-      figure(
-        'machine busy / cores, during POST /events',
-        round(apiRun.cpu.machineBusyCores, 2),
-        `of ${apiRun.cpu.machineCores}`,
-      ),
-      figure(
-        'CPU used outside these processes (other work), cores',
-        round(Math.max(0, apiRun.cpu.machineBusyCores - groupsTotal), 2),
-        '',
-      ),
-      figure('hello-world CPU, cores busy', cores(helloRun, 'hello-world'), ''),
-      figure('Postgres commits per event', round((dbAfter.commits - dbBefore.commits) / events, 2), ''),
-      figure('outbox rows per relay transaction', round(relay.rowsPerTransaction, 2), ''),
-      // libuv writes sockets with write/writev (counted in /proc/<pid>/io); Postgres and Redis use send().
-      figure(
-        'api socket writes per event (Postgres statements, Redis commands, the answer)',
-        round((apiRun.cpu.writeCalls.api ?? 0) / events, 1),
-        '',
-      ),
-      figure(
-        'hello-world socket writes per request',
-        round((helloRun.cpu.writeCalls['hello-world'] ?? 0) / Math.max(1, helloRun.result['2xx']), 1),
-        '',
-      ),
-      figure('rows written per event', round((dbAfter.rowsWritten - dbBefore.rowsWritten) / events, 2), ''),
-      ...Object.entries(connections).map(([state, average]) =>
-        figure(`api Postgres connections ${state} (average)`, round(average, 2), ''),
-      ),
+      ...diagnostics([
+        figure('api CPU, cores busy', cores(apiRun, 'api'), ''),
+        figure('api CPU per event', round((apiCores * 1000) / eventsPerSecond, 2), 'ms'),
+        figure(
+          'Postgres backends CPU, cores busy',
+          cores(apiRun, 'Postgres backends of the bench database'),
+          '',
+        ),
+        figure('redis-server CPU, cores busy', cores(apiRun, 'redis-server'), ''),
+        figure(
+          'other Postgres processes CPU (server-wide), cores busy',
+          cores(apiRun, 'other Postgres processes (server-wide)'),
+          '',
+        ),
+        figure('load generator CPU, cores busy', cores(apiRun, 'bench process (load generator)'), ''),
+        figure(
+          'machine busy / cores, during POST /events',
+          round(apiRun.cpu.machineBusyCores, 2),
+          `of ${apiRun.cpu.machineCores}`,
+        ),
+        figure(
+          'CPU used outside these processes (other work), cores',
+          round(Math.max(0, apiRun.cpu.machineBusyCores - groupsTotal), 2),
+          '',
+        ),
+        figure('hello-world CPU, cores busy', cores(helloRun, 'hello-world'), ''),
+        figure('Postgres commits per event', round((dbAfter.commits - dbBefore.commits) / events, 2), ''),
+        figure('outbox rows per relay transaction', round(relay.rowsPerTransaction, 2), ''),
+        // libuv writes sockets with write/writev (counted in /proc/<pid>/io); Postgres and Redis use send().
+        figure(
+          'api socket writes per event (Postgres statements, Redis commands, the answer)',
+          round((apiRun.cpu.writeCalls.api ?? 0) / events, 1),
+          '',
+        ),
+        figure(
+          'hello-world socket writes per request',
+          round((helloRun.cpu.writeCalls['hello-world'] ?? 0) / Math.max(1, helloRun.result['2xx']), 1),
+          '',
+        ),
+        figure('rows written per event', round((dbAfter.rowsWritten - dbBefore.rowsWritten) / events, 2), ''),
+        ...Object.entries(connections).map(([state, average]) =>
+          figure(`api Postgres connections ${state} (average)`, round(average, 2), ''),
+        ),
+      ]),
     ],
   };
 }

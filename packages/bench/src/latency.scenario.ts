@@ -1,11 +1,15 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { QUEUE_NAMES } from '@inflow/contracts';
 import type { BenchStack } from './bench-stack';
 import type { BenchMember, Merchant } from './bench-world';
 import { subscriptionCreated } from './merchant-events';
-import { figure, type Figure } from './report';
+import { diagnostics, figure, type Figure } from './report';
 import { firstRoleChangeByMember } from './role-traffic';
 import { sleep, type ScenarioContext } from './scenario-context';
-import { histogram, percentile, round } from './series';
-import { histogramSvg } from './svg-chart';
+import { binWidthFor, histogram, longestPause, percentile, round, type SeriesPoint } from './series';
+import { delta, roleSyncCounters } from './service-metrics';
+import { cpuFigures, stackCpuMeter } from './stack-cpu';
+import { histogramSvg, lineChartSvg } from './svg-chart';
 
 export interface LatencyOptions {
   members: readonly BenchMember[];
@@ -17,7 +21,7 @@ export interface LatencyOptions {
 
 export interface LatencyResult {
   figures: Figure[];
-  plot: string;
+  plots: string[];
   notes: string[];
 }
 
@@ -40,6 +44,12 @@ export async function runLatency(
   options: LatencyOptions,
 ): Promise<LatencyResult> {
   const total = options.members.length;
+  const workers = stack.running('role-sync-worker');
+  const countersBefore = await roleSyncCounters(workers);
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const cpu = stackCpuMeter(stack);
+  cpu.begin();
   const intervalMs = 1000 / options.eventsPerSecond;
   const sent: Array<Promise<Sent>> = [];
   const bar = context.progress(`event-to-role latency, ${options.eventsPerSecond} events/s`, total);
@@ -59,18 +69,30 @@ export async function runLatency(
     firstChange = firstRoleChangeByMember(stack.emulator.stats.requests({ since: startedAt }));
   }
   bar.finish(total, `${firstChange.size}/${total} roles granted`);
+  const cpuUse = cpu.end();
+  loopDelay.disable();
+  await stack.waitForEmptyQueue(QUEUE_NAMES.roleSync, 120_000);
+  const countersAfter = await roleSyncCounters(workers);
+  const jobs = delta(countersAfter.jobs, countersBefore.jobs);
+  const limited = delta(countersAfter.rateLimited, countersBefore.rateLimited);
 
   const latencies: number[] = [];
+  const timeline: Array<{ sentAt: number; latency: number }> = [];
+  const waiting: Array<[number, number]> = [];
   for (const answer of answers) {
     const changedAt = firstChange.get(`${answer.member.guild.guildId}/${answer.member.userId}`);
-    if (answer.status === 202 && changedAt !== undefined) latencies.push(changedAt - answer.answeredAt);
+    if (answer.status !== 202 || changedAt === undefined) continue;
+    latencies.push(changedAt - answer.answeredAt);
+    timeline.push({ sentAt: answer.answeredAt, latency: changedAt - answer.answeredAt });
+    waiting.push([answer.answeredAt, changedAt]);
   }
   if (latencies.length === 0) throw new Error('no event led to a role change: see bench/results/*.log.tmp');
   const p50 = percentile(latencies, 50);
   const p95 = percentile(latencies, 95);
   const p99 = percentile(latencies, 99);
-  const binWidth = 10;
-  const maxShown = Math.max(300, Math.ceil((p99 * 1.25) / binWidth) * binWidth);
+  const range = Math.max(300, p99 * 1.25);
+  const binWidth = binWidthFor(range, 60);
+  const maxShown = Math.ceil(range / binWidth) * binWidth;
   const plot = context.writePlot(
     'latency.svg',
     histogramSvg({
@@ -86,9 +108,28 @@ export async function runLatency(
       ],
     }),
   );
+  const overTime = context.writePlot(
+    'latency-over-time.svg',
+    lineChartSvg({
+      title: 'Event-to-role latency over the run (per second of sending)',
+      xLabel: 'seconds since the first event',
+      yLabel: 'ms',
+      series: [
+        {
+          name: 'slowest event of the second',
+          points: perSecondStat(timeline, startedAt, (v) => Math.max(...v)),
+        },
+        {
+          name: 'median event of the second',
+          points: perSecondStat(timeline, startedAt, (v) => percentile(v, 50)),
+        },
+      ],
+      horizontal: [{ value: options.targetP99Ms, label: `target p99 < ${options.targetP99Ms} ms` }],
+    }),
+  );
   const requestTimes = answers.map((a) => a.requestMs);
   return {
-    plot,
+    plots: [plot, overTime],
     notes: [],
     figures: [
       figure('p50', round(p50, 1), 'ms'),
@@ -101,9 +142,42 @@ export async function runLatency(
         value: total,
       }),
       figure('roles granted', firstChange.size, '', { op: '==', value: total }),
-      figure('POST /events p99 (for reference)', round(percentile(requestTimes, 99), 1), 'ms'),
+      ...diagnostics([
+        figure('POST /events p99 (for reference)', round(percentile(requestTimes, 99), 1), 'ms'),
+        figure(
+          'longest pause in role changes while an event waited',
+          longestPause([...firstChange.values()], waiting),
+          'ms',
+        ),
+        figure(
+          'bench event-loop delay p99 (the emulator runs in it)',
+          round(loopDelay.percentile(99) / 1e6, 1),
+          'ms',
+        ),
+        ...Object.entries(jobs).map(([outcome, count]) => figure(`role-sync jobs ${outcome}`, count, '')),
+        ...Object.entries(limited).map(([scope, count]) =>
+          figure(`429s the role-sync workers saw, scope ${scope}`, count, ''),
+        ),
+        ...cpuFigures(cpuUse, 'while sending'),
+      ]),
     ],
   };
+}
+
+/** Per whole second of sending, a statistic of the latencies of the events sent in it. */
+function perSecondStat(
+  timeline: ReadonlyArray<{ sentAt: number; latency: number }>,
+  startMs: number,
+  stat: (values: number[]) => number,
+): SeriesPoint[] {
+  const seconds = new Map<number, number[]>();
+  for (const { sentAt, latency } of timeline) {
+    const second = Math.floor((sentAt - startMs) / 1000);
+    const list = seconds.get(second) ?? [];
+    list.push(latency);
+    seconds.set(second, list);
+  }
+  return [...seconds].sort(([a], [b]) => a - b).map(([t, values]) => ({ t, value: round(stat(values), 1) }));
 }
 
 async function postEvent(

@@ -44,11 +44,11 @@ async function heapOf(
 /** Memory of each running service process, keyed `name` (or `name #n` for replicas beyond the first). */
 export async function serviceMemory(stack: BenchStack): Promise<Map<string, ProcessMemory>> {
   const memory = new Map<string, ProcessMemory>();
-  for (const process of stack.running()) {
-    const key = process.replica === 1 ? process.name : `${process.name} #${process.replica}`;
+  for (const service of stack.running()) {
+    const key = service.replica === 1 ? service.name : `${service.name} #${service.replica}`;
     // RSS first: reading /metrics allocates in the process being measured.
-    const rssMb = residentMemoryMb(process.pid);
-    memory.set(key, { rssMb, ...(await heapOf(process.port)) });
+    const rssMb = residentMemoryMb(service.pid);
+    memory.set(key, { rssMb, ...(await heapOf(service.port)) });
   }
   return memory;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   describeTarget,
+  diagnostics,
   figure,
   figureLine,
   meets,
@@ -32,6 +33,7 @@ const report: BenchReport = {
         figure('achieved / ceiling', 0.93, '', { op: '>=', value: 0.9 }),
         figure('global 429s', 2, '', { op: '==', value: 0 }),
         figure('role changes', 3000, ''),
+        ...diagnostics([figure('bench event-loop delay p99', 12, 'ms')]),
       ],
       settings: {},
       plots: ['drain-1-worker.svg'],
@@ -75,6 +77,7 @@ describe('README section', () => {
     expect(section).toContain('| 1. Drain at the ceiling | role changes | 3000 |  |  |');
     expect(section).toContain('![1. Drain at the ceiling](bench/results/drain-1-worker.svg)');
     expect(section).toContain('load average 0.50 0.25 1.00 at start');
+    expect(section).not.toContain('event-loop delay');
   });
 
   it('inserts the section before "## Tests" once, then replaces only what is between the markers', () => {

@@ -17,6 +17,8 @@ export interface Figure {
   target?: Target;
   /** Whether the target is met; absent for figures without a target. */
   pass?: boolean;
+  /** Evidence behind the headline figures (CPU, queues, counters): in latest.json and on stdout, not in the README table. */
+  detail?: boolean;
 }
 
 export interface ScenarioReport {
@@ -85,6 +87,11 @@ export function describeTarget(target: Target, unit: string): string {
   return `${op} ${withUnit(target.value, unit)}`;
 }
 
+/** Marks figures as evidence rather than headline. */
+export function diagnostics(figures: readonly Figure[]): Figure[] {
+  return figures.map((item) => ({ ...item, detail: true }));
+}
+
 /** The stdout line of one figure. */
 export function figureLine(scenario: Pick<ScenarioReport, 'id' | 'title'>, item: Figure): string {
   const verdict =
@@ -101,12 +108,14 @@ export const README_END = '<!-- bench:end -->';
 export function readmeSection(report: BenchReport): string {
   const { machine } = report;
   const rows = report.scenarios.flatMap((scenario) =>
-    scenario.figures.map(
-      (item) =>
-        `| ${scenario.id}. ${scenario.title} | ${item.name} | ${withUnit(item.value, item.unit)} | ${
-          item.target === undefined ? '' : describeTarget(item.target, item.unit)
-        } | ${item.target === undefined ? '' : item.pass === true ? 'yes' : '**no**'} |`,
-    ),
+    scenario.figures
+      .filter((item) => item.detail !== true)
+      .map(
+        (item) =>
+          `| ${scenario.id}. ${scenario.title} | ${item.name} | ${withUnit(item.value, item.unit)} | ${
+            item.target === undefined ? '' : describeTarget(item.target, item.unit)
+          } | ${item.target === undefined ? '' : item.pass === true ? 'yes' : '**no**'} |`,
+      ),
   );
   const plots = report.scenarios.flatMap((scenario) =>
     scenario.plots.map((file) => `![${scenario.id}. ${scenario.title}](bench/results/${file})`),
@@ -116,6 +125,8 @@ export function readmeSection(report: BenchReport): string {
     '## Benchmarks',
     '',
     `\`pnpm bench\` builds the services, starts them as processes against the Discord emulator on loopback (global limit 50 requests/s, member-role bucket 10 per 2 s per guild), runs the scenarios below and writes \`bench/results/latest.json\` and the plots. Last run: ${report.date.slice(0, 10)}, ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, load average ${machine.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')} at start, ${Math.round(report.durationSeconds)} s; ${report.targetsMet} targets met, ${report.targetsMissed} missed.`,
+    '',
+    'The evidence behind each figure (CPU per process, Postgres connection states, queue tails, index reads, 429s as the workers saw them) is in `bench/results/latest.json`.',
     '',
     '| scenario | figure | value | target | met |',
     '| --- | --- | --- | --- | --- |',

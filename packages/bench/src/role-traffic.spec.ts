@@ -27,6 +27,7 @@ describe('drainTraffic', () => {
     const traffic = drainTraffic([
       entry({ time: 1_000 }),
       entry({ time: 1_500, status: 429, rateLimitScope: 'user' }),
+      entry({ time: 1_600, status: 429, rateLimitScope: 'global' }),
       entry({ time: 2_000, method: 'DELETE' }),
       entry({ time: 3_000 }),
       entry({ time: 3_100, method: 'GET', route: MEMBER_ROUTE }),
@@ -40,11 +41,11 @@ describe('drainTraffic', () => {
       entry({ time: 3_300, status: 403, code: 50013 }),
     ]);
     expect(traffic.changes).toBe(3);
-    expect(traffic.roleRequests).toBe(5);
+    expect(traffic.roleRequests).toBe(6);
     expect(traffic.spanSeconds).toBe(2);
     expect(traffic.changesPerSecond).toBe(1);
-    expect(traffic.rateLimited).toEqual({ user: 1, global: 1, shared: 0 });
-    expect(traffic.roleRequests429).toBe(1);
+    expect(traffic.rateLimited).toEqual({ user: 1, global: 2, shared: 0 });
+    expect(traffic.roleRoute429).toBe(1);
     expect(traffic.memberReads).toBe(1);
     expect(traffic.otherRequests).toBe(1);
     expect(traffic.failures).toBe(1);

@@ -19,8 +19,8 @@ export interface DrainTraffic {
   changesPerSecond: number;
   /** 429s by scope, over every request in the window (any route). */
   rateLimited: { user: number; global: number; shared: number };
-  /** 429s on the member-role route (per-route buckets). */
-  roleRequests429: number;
+  /** 429s of the member-role route's own bucket (scope user or shared; the global limit is counted apart). */
+  roleRoute429: number;
   /** Member reads (GET member): a drain with known roles should need none. */
   memberReads: number;
   /** Requests on other routes in the window (health checks, messages, …). */
@@ -34,7 +34,7 @@ export function drainTraffic(entries: readonly RequestLogEntry[]): DrainTraffic 
   const rateLimited = { user: 0, global: 0, shared: 0 };
   const changeTimesMs: number[] = [];
   let roleRequests = 0;
-  let roleRequests429 = 0;
+  let roleRoute429 = 0;
   let memberReads = 0;
   let otherRequests = 0;
   let failures = 0;
@@ -44,8 +44,9 @@ export function drainTraffic(entries: readonly RequestLogEntry[]): DrainTraffic 
       entry.route === MEMBER_ROLE_ROUTE && (entry.method === 'PUT' || entry.method === 'DELETE');
     if (isRoleChange) {
       roleRequests += 1;
-      if (entry.status === 429) roleRequests429 += 1;
-      else if (entry.status >= 200 && entry.status < 300) changeTimesMs.push(entry.time);
+      if (entry.status === 429) {
+        if (entry.rateLimitScope !== 'global') roleRoute429 += 1;
+      } else if (entry.status >= 200 && entry.status < 300) changeTimesMs.push(entry.time);
       else failures += 1;
       continue;
     }
@@ -64,7 +65,7 @@ export function drainTraffic(entries: readonly RequestLogEntry[]): DrainTraffic 
     spanSeconds,
     changesPerSecond: spanSeconds > 0 ? (changeTimesMs.length - 1) / spanSeconds : 0,
     rateLimited,
-    roleRequests429,
+    roleRoute429,
     memberReads,
     otherRequests,
     failures,

@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { histogram, percentile, perSecondCounts, round } from './series';
+import {
+  binWidthFor,
+  histogram,
+  longestPause,
+  maxInWindow,
+  percentile,
+  perSecondCounts,
+  round,
+} from './series';
 
 describe('percentile', () => {
   it('takes the nearest rank, never interpolating a value nobody measured', () => {
@@ -50,5 +58,36 @@ describe('round', () => {
   it('rounds to the given decimals', () => {
     expect(round(0.95238, 3)).toBe(0.952);
     expect(round(12.5, 0)).toBe(13);
+  });
+});
+
+describe('maxInWindow', () => {
+  it('finds the busiest span of the given length', () => {
+    expect(maxInWindow([0, 100, 900, 999, 1000, 1500, 1999], 1000)).toBe(4);
+    expect(maxInWindow([5, 1, 3], 10)).toBe(3);
+    expect(maxInWindow([], 1000)).toBe(0);
+  });
+});
+
+describe('longestPause', () => {
+  it('measures gaps between completions only while some work waited through the whole gap', () => {
+    const done = [0, 100, 5_000, 5_100, 9_000];
+    expect(longestPause(done, [[50, 5_050]])).toBe(4_900);
+    expect(longestPause(done, [[5_200, 9_000]])).toBe(0);
+    expect(
+      longestPause(done, [
+        [0, 100],
+        [5_100, 9_000],
+      ]),
+    ).toBe(3_900);
+    expect(longestPause(done, [])).toBe(0);
+  });
+});
+
+describe('binWidthFor', () => {
+  it('picks a round width that keeps the bin count bounded', () => {
+    expect(binWidthFor(300, 60)).toBe(5);
+    expect(binWidthFor(16_000, 60)).toBe(500);
+    expect(binWidthFor(120, 60)).toBe(2);
   });
 });

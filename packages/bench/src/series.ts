@@ -65,3 +65,41 @@ export function round(value: number, digits: number): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 }
+
+/** The most events that fall within any `windowMs` span (a sliding window over sorted or unsorted times). */
+export function maxInWindow(timesMs: readonly number[], windowMs: number): number {
+  const sorted = [...timesMs].sort((a, b) => a - b);
+  let most = 0;
+  let first = 0;
+  for (let last = 0; last < sorted.length; last += 1) {
+    while (sorted[last]! - sorted[first]! >= windowMs) first += 1;
+    most = Math.max(most, last - first + 1);
+  }
+  return most;
+}
+
+/**
+ * The longest stretch without an event while work was waiting: `waiting` holds [from, to) spans of
+ * outstanding work (e.g. an event accepted until its role change), `eventsMs` the moments work got done.
+ */
+export function longestPause(
+  eventsMs: readonly number[],
+  waiting: ReadonlyArray<readonly [number, number]>,
+): number {
+  const events = [...eventsMs].sort((a, b) => a - b);
+  let longest = 0;
+  for (let i = 1; i < events.length; i += 1) {
+    const from = events[i - 1]!;
+    const to = events[i]!;
+    // A gap counts only when some work was outstanding over the whole of it.
+    if (waiting.some(([start, end]) => start <= from && end >= to)) longest = Math.max(longest, to - from);
+  }
+  return longest;
+}
+
+/** A bin width of 1, 2 or 5 × 10ⁿ that covers `range` in at most `maxBins` bins. */
+export function binWidthFor(range: number, maxBins: number): number {
+  const raw = range / maxBins;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * magnitude).find((width) => width >= raw) ?? 10 * magnitude;
+}

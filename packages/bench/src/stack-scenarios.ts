@@ -8,7 +8,7 @@ import { runIngest } from './ingest.scenario';
 import { runLatency } from './latency.scenario';
 import type { BenchEnv, ScenarioId } from './env';
 import { serviceMemory, type ProcessMemory } from './memory';
-import { figure, type ScenarioReport } from './report';
+import { diagnostics, figure, type ScenarioReport } from './report';
 import { sleep, type ScenarioContext } from './scenario-context';
 import { SERVICE_NAMES } from './service-process';
 import { round } from './series';
@@ -148,7 +148,7 @@ export async function runStackScenarios(
           roleSyncWorkers: 1,
           ROLE_SYNC_CONCURRENCY: concurrencySetting,
         },
-        plots: [latency.plot],
+        plots: latency.plots,
         notes: latency.notes,
       });
     }
@@ -219,7 +219,7 @@ function memoryReport(
     const after = loaded.get(name);
     return after?.heapTotalMb == null || after.heapUsedMb == null
       ? []
-      : [
+      : diagnostics([
           figure(`${name} V8 heap after scenario 1, committed`, round(after.heapTotalMb, 1), 'MB'),
           figure(`${name} V8 heap after scenario 1, in use`, round(after.heapUsedMb, 1), 'MB'),
           ...(after.externalMb == null
@@ -231,7 +231,7 @@ function memoryReport(
                   'MB',
                 ),
               ]),
-        ];
+        ]);
   };
   return {
     id: 6,
