@@ -36,6 +36,11 @@ export interface ScenarioOptions {
    * the summary line.
    */
   chaos(traffic: RunningTraffic): Promise<string[]>;
+  /**
+   * How long notifications may take once roles converged. Default 75 s: BullMQ gives a killed worker's
+   * jobs to another once their lock expired and a stalled check saw them twice (30 s each for notifications).
+   */
+  notificationTimeoutMs?: number;
   /** Facts known only at the end (after convergence), for the summary line. */
   finalNotes?: () => string[];
   trafficMs?: number;
@@ -106,7 +111,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioOut
   );
   // BullMQ hands a killed worker's jobs to another after its lock expired (30 s for notifications).
   const notifications = await waitForNotifications(ledger.stack.t, ledger.stack.emulator, ledger.guilds, {
-    timeoutMs: convergence.afterMs === null ? 1_000 : 75_000,
+    timeoutMs: convergence.afterMs === null ? 1_000 : (options.notificationTimeoutMs ?? 75_000),
     since: Math.max(healedAt, sent.finishedAt),
   });
   const store = await checkStore(

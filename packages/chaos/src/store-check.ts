@@ -58,17 +58,22 @@ export async function checkStore(
     [merchantId, NOTIFYING],
   ))
     halfWritten.push(`event ${row.external_id} without its notification job`);
-  // Every applied event of a linked customer writes one role-sync row for its offer's guild (the
-  // scenarios never move a subscription between offers), and nothing else writes reason 'event'.
-  const [roleSync] = await t.sql<{ applied: string; jobs: string }>(
-    `SELECT (SELECT count(*) FROM inbound_event WHERE merchant_id = $1 AND applied) AS applied,
-            (SELECT count(*) FROM outbox o
-              WHERE o.job_name = 'role-sync.member' AND o.payload->>'reason' = 'event'
-                AND o.payload->>'guildId' IN (SELECT guild_id FROM discord_guild WHERE merchant_id = $1)) AS jobs`,
+  // Every applied event of a linked customer asks, in its transaction (same now()) or later, for a sync
+  // of its member in its offer's guild. (Events of one member may share one request: a sync reads the
+  // state as it is then.) The scenarios never move a subscription between offers.
+  for (const row of await t.sql<{ external_id: string }>(
+    `SELECT e.external_id FROM inbound_event e
+       JOIN subscription s ON s.id = e.subscription_id
+       JOIN offer o ON o.id = s.offer_id AND o.discord_guild_id IS NOT NULL
+       JOIN discord_link l ON l.customer_id = s.customer_id
+      WHERE e.merchant_id = $1 AND e.applied
+        AND NOT EXISTS (SELECT 1 FROM outbox x
+                         WHERE x.job_name = 'role-sync.member' AND x.created_at >= e.received_at
+                           AND x.payload->>'guildId' = o.discord_guild_id
+                           AND x.payload->>'userId' = l.discord_user_id)`,
     [merchantId],
-  );
-  if (roleSync !== undefined && roleSync.applied !== roleSync.jobs)
-    halfWritten.push(`${roleSync.applied} applied events but ${roleSync.jobs} role-sync jobs in the outbox`);
+  ))
+    halfWritten.push(`applied event ${row.external_id} without a role-sync job for its member`);
 
   return {
     eventsSent,

@@ -74,6 +74,7 @@ describe('chaos: a worker killed with SIGKILL mid-run', () => {
       name: 'notification-worker SIGKILL',
       ledger,
       members,
+      notificationTimeoutMs: 150_000,
       chaos: async (traffic) => {
         await traffic.reached(1 / 3);
         await ledger.stack.kill('notification-worker');
