@@ -180,8 +180,9 @@ export class SubscriptionRepository {
   /**
    * The linked members whose access may have ended in (from, to]: by the clock (access_ends_at) or by an
    * event that moved the subscription to a status that ends access. Keyset-paginated on the subscription
-   * id so one sweep reads each row once; both branches run on their own partial index, so the cost
-   * follows the rows due, not the size of the table.
+   * id. Both branches run on their own partial index and carry the columns the joins need, so no join goes
+   * back to the subscription table: with one, the planner may walk its primary key in id order to satisfy
+   * ORDER BY ... LIMIT, and the cost would follow the size of the table instead of the rows due.
    */
   async accessEndedBetween(
     from: Date,
@@ -191,18 +192,18 @@ export class SubscriptionRepository {
   ): Promise<Array<{ id: string; guildId: string; discordUserId: string }>> {
     const rows = await this.manager.query<Array<{ id: string; guild_id: string; discord_user_id: string }>>(
       `WITH due AS (
-         SELECT id FROM subscription
+         SELECT id, offer_id, customer_id FROM subscription
           WHERE access_ends_at > $1 AND access_ends_at <= $2 AND ($3::uuid IS NULL OR id > $3::uuid)
          UNION
-         SELECT id FROM subscription
+         SELECT id, offer_id, customer_id FROM subscription
           WHERE status IN ('PAST_DUE', 'CANCELED', 'EXPIRED') AND updated_at > $1 AND updated_at <= $2
             AND ($3::uuid IS NULL OR id > $3::uuid)
        )
-       SELECT s.id, o.discord_guild_id AS guild_id, l.discord_user_id
-         FROM due JOIN subscription s ON s.id = due.id
-         JOIN offer o ON o.id = s.offer_id AND o.discord_guild_id IS NOT NULL
-         JOIN discord_link l ON l.customer_id = s.customer_id
-        ORDER BY s.id
+       SELECT due.id, o.discord_guild_id AS guild_id, l.discord_user_id
+         FROM due
+         JOIN offer o ON o.id = due.offer_id AND o.discord_guild_id IS NOT NULL
+         JOIN discord_link l ON l.customer_id = due.customer_id
+        ORDER BY due.id
         LIMIT $4`,
       [from, to, afterId, limit],
     );
