@@ -54,12 +54,26 @@ describe('chaos: Redis flushed mid-run', () => {
     const depth = async (queue: string) =>
       (await redis.listLength(`${stack.prefix}:${queue}:wait`)) +
       (await redis.listLength(`${stack.prefix}:${queue}:active`));
+    let flushedAt = 0;
+    // Whether the cleanup cycle kept running after the flush (its job schedulers live in Redis).
+    const sweepsAfterFlush = (message: string) =>
+      stack
+        .logs('cleanup-worker')
+        .split('\n')
+        .filter((line) => line.includes(`"msg":"${message}"`))
+        .filter((line) => Date.parse((JSON.parse(line) as { time: string }).time) > flushedAt).length;
     // A slow Discord lets work pile up in the queues, as under load: the flush then loses real work.
     stack.emulator.faults.setLatency({ minMs: 300, maxMs: 800 });
     const outcome = await runScenario({
       name: 'Redis FLUSHALL',
       ledger,
       members,
+      // Judged (and timed) from the moment the bystanders' access ended.
+      verdictNotBefore: endsAt,
+      finalNotes: () => [
+        `after the flush the cleanup worker ran ${sweepsAfterFlush('access-ended sweep done')} access-ended ` +
+          `and ${sweepsAfterFlush('drift sweep done')} drift sweeps`,
+      ],
       chaos: async (traffic) => {
         // The last event is in: whatever its jobs still need to do, only Redis knew.
         await traffic.reached(1);
@@ -69,6 +83,7 @@ describe('chaos: Redis flushed mid-run', () => {
           await depth('notifications'),
         ];
         await redis.flushAll();
+        flushedAt = Date.now();
         stack.emulator.faults.setLatency(null);
         return [
           `FLUSHALL as the last event was taken, Discord slowed to 300-800 ms until then`,

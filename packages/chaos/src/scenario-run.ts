@@ -41,6 +41,11 @@ export interface ScenarioOptions {
    * jobs to another once their lock expired and a stalled check saw them twice (30 s each for notifications).
    */
   notificationTimeoutMs?: number;
+  /**
+   * No verdict before this moment (ms since the epoch): when access ends by the clock after the fault,
+   * roles that are right before it prove nothing about what happens then.
+   */
+  verdictNotBefore?: number;
   /** Facts known only at the end (after convergence), for the summary line. */
   finalNotes?: () => string[];
   trafficMs?: number;
@@ -103,16 +108,18 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioOut
   const notes = await options.chaos(traffic);
   const healedAt = Date.now();
   const sent = await traffic.done;
+  const judgeFrom = Math.max(healedAt, sent.finishedAt, options.verdictNotBefore ?? 0);
+  if (judgeFrom > Date.now()) await new Promise((resolve) => setTimeout(resolve, judgeFrom - Date.now()));
   const convergence = await waitForRoleConvergence(
     ledger.stack.db,
     ledger.stack.emulator.state,
     ledger.members,
-    { timeoutMs: chaosScale.convergeTimeoutMs, since: Math.max(healedAt, sent.finishedAt) },
+    { timeoutMs: chaosScale.convergeTimeoutMs, since: judgeFrom },
   );
   // BullMQ hands a killed worker's jobs to another after its lock expired (30 s for notifications).
   const notifications = await waitForNotifications(ledger.stack.t, ledger.stack.emulator, ledger.guilds, {
     timeoutMs: convergence.afterMs === null ? 1_000 : (options.notificationTimeoutMs ?? 75_000),
-    since: Math.max(healedAt, sent.finishedAt),
+    since: judgeFrom,
   });
   const store = await checkStore(
     ledger.stack.t,
