@@ -120,6 +120,19 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       );
       return;
     }
+    if (error instanceof URIError) {
+      // The router could not percent-decode a path parameter.
+      sendProblem(
+        res,
+        new ProblemError(
+          400,
+          'malformed-path',
+          'Malformed address',
+          'The address holds a malformed percent-encoding.',
+        ).problem,
+      );
+      return;
+    }
     if (
       typeof bodyError.status === 'number' &&
       bodyError.status >= 400 &&

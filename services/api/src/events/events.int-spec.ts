@@ -154,6 +154,27 @@ describe('POST /events', () => {
     ).toEqual([...pointers].sort());
   });
 
+  it('refuses a NUL byte in free text with 400 naming the field, writing nothing (Postgres cannot store it)', async () => {
+    const before = await h.t.sql('SELECT count(*) AS e FROM inbound_event');
+    const event = seedEvent(offerId, { id: 'evt_nul', type: 'payment.failed' });
+    const response = await post({
+      ...event,
+      payment: { id: 'pay_nul', amountInCents: 999, currency: 'EUR', failureReason: 'card\u0000declined' },
+    });
+    expect(response).toMatchObject({
+      status: 400,
+      body: { errors: [{ pointer: '/payment/failureReason' }] },
+    });
+    expect(await h.t.sql('SELECT count(*) AS e FROM inbound_event')).toEqual(before);
+  });
+
+  it('answers a path that cannot be percent-decoded, or holds a NUL, with 400', async () => {
+    for (const path of ['/subscription/%ZZ', '/subscription/%ED%A0%80', '/subscription/%00']) {
+      const response = await h.request('GET', path, { key: acme.apiKey });
+      expect({ path, status: response.status }).toEqual({ path, status: 400 });
+    }
+  });
+
   it('queues a role sync when the customer has linked Discord and the state changed', async () => {
     const customer = await h.t.sql<{ id: string }>(`SELECT id FROM customer WHERE external_id = 'cus_1'`);
     await h.t.sql(

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
+import { nulFields } from './nul-fields';
 import { problems } from './problem';
 import { parseOrProblem } from './validate';
 
@@ -73,6 +74,8 @@ export function mountRoutes(
   for (const route of routes) {
     const guards = route.auth === 'merchant' ? merchantMiddleware : [];
     router[route.method](route.path, ...guards, async (req: Request, res: Response) => {
+      const nul = [req.params, req.query, req.body].flatMap((part) => nulFields(part));
+      if (nul.length > 0) throw problems.validation(nul.slice(0, 20));
       const params = parseOrProblem(route.params ?? z.object({}), req.params);
       const query = parseOrProblem(route.query ?? emptyObject, { ...(req.query as Record<string, unknown>) });
       let body: unknown = undefined;
