@@ -57,6 +57,7 @@ describe('cleanup replicas sharing a queue', () => {
         },
         set: (name, at) => t.db.repositories.sweepCursors.set(name, at),
       },
+      outbox: t.db.repositories.outbox,
     };
     const start = async (replica: number) => {
       const redis = createRedisConnection(testEnv.redisUrl, {
@@ -74,6 +75,8 @@ describe('cleanup replicas sharing a queue', () => {
           DRIFT_INTERVAL_MS: DRIFT_EVERY_MS,
           DRIFT_MAX_AGE_MS: 86_400_000,
           DRIFT_BATCH_LIMIT: 5_000,
+          NOTIFICATION_REDELIVER_AFTER_MS: 600_000,
+          OUTBOX_RETENTION_MS: 7 * 86_400_000,
         },
         logger: createLogger({ service: `cleanup-replica-${replica}`, level: 'silent' }),
         registry: registries[replica]!,

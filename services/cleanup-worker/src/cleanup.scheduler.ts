@@ -36,6 +36,49 @@ export async function installCleanupSchedulers(
   );
 }
 
+/** Whether the queue still has both schedulers and its one-at-a-time limit (a Redis flush loses them). */
+export async function cleanupSchedulersPresent(queue: Queue<unknown, unknown, string>): Promise<boolean> {
+  const [sweep, drift, concurrency] = await Promise.all([
+    queue.getJobScheduler(CLEANUP_SCHEDULER_ID),
+    queue.getJobScheduler(DRIFT_SCHEDULER_ID),
+    queue.getGlobalConcurrency(),
+  ]);
+  return sweep !== undefined && drift !== undefined && concurrency === 1;
+}
+
+export interface SchedulerWatch {
+  stop(): void;
+}
+
+/**
+ * Checks every `checkEveryMs` that the schedulers are still in Redis and installs them again when not:
+ * they live only there, so without this a Redis that lost its data (FLUSHALL, a restart without
+ * persistence, a failover to an empty replica) would stop the cleanup cycle until a replica restarts.
+ * A failed check (Redis down) is retried at the next tick.
+ */
+export function watchCleanupSchedulers(
+  queue: Queue<unknown, unknown, string>,
+  schedule: CleanupSchedule,
+  options: { checkEveryMs: number; onRestored: () => void; onError: (error: Error) => void },
+): SchedulerWatch {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    void (async () => {
+      if (await cleanupSchedulersPresent(queue)) return;
+      await installCleanupSchedulers(queue, schedule);
+      options.onRestored();
+    })()
+      .catch(options.onError)
+      .finally(() => {
+        running = false;
+      });
+  }, options.checkEveryMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
 /** The catalog's retry and retention options for the jobs a scheduler creates. */
 function jobTemplate(name: CleanupJobName): {
   name: CleanupJobName;

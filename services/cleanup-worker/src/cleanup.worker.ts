@@ -2,9 +2,12 @@ import { createWorker, type JobHandlers, type QueueWorker, type WorkerOptions } 
 import type { Logger } from '@inflow/service-runtime';
 import type { CleanupMetrics } from './cleanup-metrics';
 import type { CleanupSweepService } from './cleanup-sweep.service';
+import type { NotificationRedeliveryService } from './notification-redelivery.service';
 
 export interface CleanupWorkerOptions {
   service: Pick<CleanupSweepService, 'sweep' | 'drift'>;
+  /** Run after each access-ended sweep. */
+  redelivery: Pick<NotificationRedeliveryService, 'run'>;
   metrics: CleanupMetrics;
   logger: Logger;
   /** BullMQ connection, prefix and naming; concurrency stays 1 (the queue allows one job at a time anyway). */
@@ -15,7 +18,7 @@ export interface CleanupWorkerOptions {
 
 /** The worker of the `cleanup` queue: thin handlers that time a sweep, log its result and return. */
 export function createCleanupWorker(options: CleanupWorkerOptions): QueueWorker {
-  const { service, metrics, logger } = options;
+  const { service, redelivery, metrics, logger } = options;
   const now = options.now ?? (() => new Date());
 
   const handlers: JobHandlers<'cleanup'> = {
@@ -32,6 +35,13 @@ export function createCleanupWorker(options: CleanupWorkerOptions): QueueWorker 
         },
         result.window === null ? 'access-ended sweep: window empty' : 'access-ended sweep done',
       );
+      const outbox = await redelivery.run(now());
+      if (outbox.unconfirmed > 0 || outbox.pruned > 0) {
+        logger.info(
+          { ...context.logFields, ...outbox },
+          'outbox checked: lost notifications published again',
+        );
+      }
       return result.window === null ? { status: 'skipped', reason: 'window-empty' } : undefined;
     },
     'cleanup.drift-sweep': async (_payload, context) => {

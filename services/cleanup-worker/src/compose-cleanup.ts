@@ -6,9 +6,13 @@ import { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
 import { CleanupMetrics } from './cleanup-metrics';
 import { CleanupSweepService, type CleanupSweepOptions } from './cleanup-sweep.service';
-import { installCleanupSchedulers } from './cleanup.scheduler';
+import { installCleanupSchedulers, watchCleanupSchedulers } from './cleanup.scheduler';
 import { createCleanupWorker } from './cleanup.worker';
 import { RedisDriftPosition } from './drift-position';
+import {
+  NotificationRedeliveryService,
+  type NotificationRedeliveryOptions,
+} from './notification-redelivery.service';
 import type { Env } from './env';
 
 export interface CleanupParts {
@@ -21,17 +25,23 @@ export interface CleanupParts {
     | 'DRIFT_INTERVAL_MS'
     | 'DRIFT_MAX_AGE_MS'
     | 'DRIFT_BATCH_LIMIT'
+    | 'NOTIFICATION_REDELIVER_AFTER_MS'
+    | 'OUTBOX_RETENTION_MS'
   >;
   logger: Logger;
   /** Where the cleanup metrics are registered (the registry /metrics serves). */
   registry: Registry;
   /** The repositories the sweeps read (`db.repositories`). */
-  repositories: Pick<CleanupSweepOptions, 'subscriptions' | 'sweepCursors' | 'discordMembers'>;
+  repositories: Pick<CleanupSweepOptions, 'subscriptions' | 'sweepCursors' | 'discordMembers'> &
+    Pick<NotificationRedeliveryOptions, 'outbox'>;
   /** A `worker`-purpose connection: the cleanup queue, its worker and the role-sync producer share it. */
   redis: Redis;
   /** Shown as BullMQ's `processedBy`. */
   workerName: string;
 }
+
+/** The longest a lost scheduler goes unnoticed (sooner when sweeps run more often). */
+const SCHEDULER_CHECK_MAX_MS = 60_000;
 
 /** The running cleanup: close it on shutdown (safe to call twice). */
 export interface RunningCleanup {
@@ -56,8 +66,15 @@ export async function composeCleanup(parts: CleanupParts): Promise<RunningCleanu
     prefix: env.QUEUE_PREFIX,
   });
   cleanupQueue.on('error', onError);
+  // Read only: whether a notification job is still queued (the redelivery check).
+  const notificationQueue = new Queue<unknown, unknown, string>(QUEUE_NAMES.notifications, {
+    connection: redis,
+    prefix: env.QUEUE_PREFIX,
+  });
+  notificationQueue.on('error', onError);
   const closeQueues = async () => {
     await cleanupQueue.close();
+    await notificationQueue.close();
     await roleSync.close();
   };
 
@@ -75,11 +92,17 @@ export async function composeCleanup(parts: CleanupParts): Promise<RunningCleanu
     driftBatchLimit: env.DRIFT_BATCH_LIMIT,
   });
 
+  const redelivery = new NotificationRedeliveryService({
+    outbox: parts.repositories.outbox,
+    isQueued: async (collapseId) => (await notificationQueue.getDeduplicationJobId(collapseId)) !== null,
+    redeliverAfterMs: env.NOTIFICATION_REDELIVER_AFTER_MS,
+    retentionMs: env.OUTBOX_RETENTION_MS,
+    limit: env.CLEANUP_PAGE_SIZE,
+  });
+
+  const schedule = { sweepEveryMs: env.CLEANUP_INTERVAL_MS, driftEveryMs: env.DRIFT_INTERVAL_MS };
   try {
-    await installCleanupSchedulers(cleanupQueue, {
-      sweepEveryMs: env.CLEANUP_INTERVAL_MS,
-      driftEveryMs: env.DRIFT_INTERVAL_MS,
-    });
+    await installCleanupSchedulers(cleanupQueue, schedule);
   } catch (error) {
     await closeQueues();
     throw error;
@@ -88,9 +111,15 @@ export async function composeCleanup(parts: CleanupParts): Promise<RunningCleanu
     { sweepEveryMs: env.CLEANUP_INTERVAL_MS, driftEveryMs: env.DRIFT_INTERVAL_MS },
     'cleanup schedulers installed',
   );
+  const watch = watchCleanupSchedulers(cleanupQueue, schedule, {
+    checkEveryMs: Math.min(env.CLEANUP_INTERVAL_MS, SCHEDULER_CHECK_MAX_MS),
+    onRestored: () => logger.warn('cleanup schedulers were missing from Redis; installed them again'),
+    onError: (error) => logger.warn({ err: error }, 'cleanup scheduler check failed'),
+  });
 
   const worker = createCleanupWorker({
     service,
+    redelivery,
     metrics: new CleanupMetrics(parts.registry),
     logger,
     worker: { connection: redis, prefix: env.QUEUE_PREFIX, workerName: parts.workerName },
@@ -98,6 +127,7 @@ export async function composeCleanup(parts: CleanupParts): Promise<RunningCleanu
   let closing: Promise<void> | undefined;
   const close = () => {
     // The worker first: it finishes the sweep in progress, which still needs the producer.
+    watch.stop();
     closing ??= worker.close().then(closeQueues);
     return closing;
   };

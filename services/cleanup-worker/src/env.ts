@@ -23,6 +23,13 @@ const schema = z.object({
   DRIFT_MAX_AGE_MS: envInteger(1_000, 365 * DAY_MS, ' of milliseconds').default(DAY_MS),
   /** The most members one drift run re-syncs: each may cost a Discord read, so this protects the budget. */
   DRIFT_BATCH_LIMIT: envInteger(1, 1_000_000).default(5_000),
+  /**
+   * A notification published this long ago, with no outcome and no job left in the queue, was lost by
+   * Redis and is published again (checked at each access-ended sweep). Longer than the job's retries.
+   */
+  NOTIFICATION_REDELIVER_AFTER_MS: envInteger(1_000, DAY_MS, ' of milliseconds').default(600_000),
+  /** Published outbox rows are deleted after this long. */
+  OUTBOX_RETENTION_MS: envInteger(3_600_000, 365 * DAY_MS, ' of milliseconds').default(7 * DAY_MS),
 });
 
 export type Env = z.output<typeof schema>;

@@ -4,6 +4,7 @@ import { Notifications1764400000000 } from './1764400000000-notifications';
 import { CustomerPortal1764500000000 } from './1764500000000-customer-portal';
 import { Dashboard1764600000000 } from './1764600000000-dashboard';
 import { Operators1764700000000 } from './1764700000000-operators';
+import { OutboxRedelivery1764800000000 } from './1764800000000-outbox-redelivery';
 
 /** Every migration, oldest first. Each is reviewed SQL; none is generated at run time. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   CustomerPortal1764500000000,
   Dashboard1764600000000,
   Operators1764700000000,
+  OutboxRedelivery1764800000000,
 ];

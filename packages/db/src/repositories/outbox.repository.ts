@@ -91,6 +91,47 @@ export class OutboxRepository {
   }
 
   /**
+   * Published `notification.send` rows whose delivery has no outcome yet (no row, or still 'sending'),
+   * published in [`publishedAfter`, `publishedBefore`) and re-published fewer than `maxRedeliveries`
+   * times, oldest first: candidates for a job Redis lost. The caller checks the queue before acting.
+   */
+  async unconfirmedNotifications(window: {
+    publishedAfter: Date;
+    publishedBefore: Date;
+    maxRedeliveries: number;
+    limit: number;
+  }): Promise<Array<{ id: string; payload: unknown }>> {
+    return this.manager.query(
+      `SELECT o.id::text AS id, o.payload
+         FROM outbox o
+        WHERE o.published_at >= $1 AND o.published_at < $2 AND o.dead_at IS NULL
+          AND o.job_name = 'notification.send' AND o.redeliveries < $3
+          AND NOT EXISTS (
+                SELECT 1 FROM notification_delivery d
+                 WHERE d.delivery_key = 'event:' || (o.payload->>'inboundEventId')
+                   AND d.guild_id = o.payload->>'guildId'
+                   AND d.status <> 'sending')
+        ORDER BY o.published_at
+        LIMIT $4`,
+      [window.publishedAfter, window.publishedBefore, window.maxRedeliveries, window.limit],
+    );
+  }
+
+  /** Hands published rows back to the relay, which publishes them again; counts the redelivery. */
+  async republish(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const rows = await this.manager.query<Array<{ n: number }>>(
+      `WITH again AS (
+         UPDATE outbox SET published_at = NULL, redeliveries = redeliveries + 1
+          WHERE id = ANY($1::bigint[]) AND published_at IS NOT NULL
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM again`,
+      [ids],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /**
    * Deletes published rows older than `olderThan`; the outbox is a queue, not an archive. Dead rows stay
    * until someone has looked at them.
    */
