@@ -57,6 +57,26 @@ describe('createDiscordRateLimiter (real Redis)', () => {
     expect(third).toBeLessThan(2_000);
   });
 
+  it('gives up an admission read late (a blocked event loop) and takes another; the late slot stays spent', async () => {
+    const key = `${prefix}:late`;
+    // The fourth reply is read 100 ms later than the others.
+    const readDelays = [0, 0, 0, 100];
+    const late: number[] = [];
+    const limiter = createDiscordRateLimiter({
+      redis,
+      key,
+      perSecond: 100,
+      now: () => Date.now() + (readDelays.shift() ?? 0),
+      onLateAdmission: (lateMs) => late.push(lateMs),
+    });
+
+    for (let i = 0; i < 4; i += 1) await limiter.acquire();
+
+    expect(late).toHaveLength(1);
+    expect(late[0]).toBeGreaterThanOrEqual(90);
+    expect(await redis.zcard(key)).toBe(5);
+  });
+
   it('falls back to a conservative local limit while Redis is unreachable', async () => {
     const down = createRedisConnection('redis://127.0.0.1:1', {
       purpose: 'client',

@@ -42,6 +42,16 @@ export interface DiscordRateLimiterOptions {
    */
   safetyMarginMs?: number;
   /**
+   * An admission this process reads later than this (measured against the fastest recent reply, so the
+   * clocks of Redis and this process need not agree) is not used: the slot is left spent and another is
+   * taken. A busy event loop that sat on the reply would otherwise send the request late, next to the
+   * requests admitted after it, and squeeze more than `perSecond` into one of Discord's seconds. Default
+   * 30 ms, within `safetyMarginMs`.
+   */
+  lateAdmissionMs?: number;
+  /** Called for each admission given up as late, with how late it was read. */
+  onLateAdmission?: (lateMs: number) => void;
+  /**
    * While Redis is unreachable each process admits `perSecond / assumedProcessCount` per second on its
    * own (at least 1): Discord traffic slows down instead of stopping, and the processes together stay
    * under the limit as long as no more than this many are running. Default 4.
@@ -75,7 +85,12 @@ const WINDOW_MS = 1_000;
 interface Attempt {
   waitMs: number;
   at: number;
+  /** How much later than the fastest recent reply this one was read; 0 in fallback. */
+  lateMs: number;
 }
+
+/** Replies remembered to find the fastest (the clock offset plus the round trip at its best). */
+const REPLY_SAMPLES = 64;
 
 export function createDiscordRateLimiter(options: DiscordRateLimiterOptions): DiscordRateLimiter {
   const { redis, key, perSecond } = options;
@@ -92,6 +107,15 @@ export function createDiscordRateLimiter(options: DiscordRateLimiterOptions): Di
   let calls = 0;
   let fallbackUntil = 0;
   let inFallback = false;
+  const lateAdmissionMs = options.lateAdmissionMs ?? 30;
+  const replyOffsets: number[] = [];
+  /** How late a reply stamped `redisNow` by Redis is read now, against the fastest of the recent ones. */
+  function lateness(redisNow: number): number {
+    const offset = now() - redisNow;
+    replyOffsets.push(offset);
+    if (replyOffsets.length > REPLY_SAMPLES) replyOffsets.shift();
+    return Math.max(0, offset - Math.min(...replyOffsets));
+  }
 
   async function evaluate(): Promise<Attempt> {
     calls += 1;
@@ -109,11 +133,12 @@ export function createDiscordRateLimiter(options: DiscordRateLimiterOptions): Di
     if (!Array.isArray(reply) || reply.length !== 2) {
       throw new Error(`Unexpected rate limiter reply: ${JSON.stringify(reply)}`);
     }
-    return { waitMs: Number(reply[0]), at: Number(reply[1]) };
+    const at = Number(reply[1]);
+    return { waitMs: Number(reply[0]), at, lateMs: lateness(at) };
   }
 
   function fallbackAttempt(): Attempt {
-    return { waitMs: fallback.tryAcquire(), at: now() };
+    return { waitMs: fallback.tryAcquire(), at: now(), lateMs: 0 };
   }
 
   async function attempt(): Promise<Attempt> {
@@ -144,11 +169,14 @@ export function createDiscordRateLimiter(options: DiscordRateLimiterOptions): Di
     },
     async acquire() {
       for (;;) {
-        const { waitMs, at } = await attempt();
-        if (waitMs === 0) {
+        const { waitMs, at, lateMs } = await attempt();
+        if (waitMs > 0) {
+          await delay(waitMs);
+        } else if (lateMs > lateAdmissionMs) {
+          options.onLateAdmission?.(lateMs);
+        } else {
           return at;
         }
-        await delay(waitMs);
       }
     },
   };

@@ -28,6 +28,7 @@ export function openDiscordBot(
     clientId: env.DISCORD_CLIENT_ID,
     perSecond: env.DISCORD_GLOBAL_RATE_LIMIT,
     name: service,
+    registry: metrics.registry,
     onFallback: (error) => logger.warn({ err: error }, 'Discord rate limiter on local fallback'),
     onRecovered: () => logger.info('Discord rate limiter back on Redis'),
   });
