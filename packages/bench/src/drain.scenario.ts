@@ -2,6 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { QUEUE_NAMES, type JobName } from '@inflow/contracts';
 import type { BenchStack } from './bench-stack';
 import type { BenchMember } from './bench-world';
+import { admissionLag, AdmissionRecorder } from './admission-recorder';
 import { diagnostics, figure, type Figure } from './report';
 import { drainTraffic, MEMBER_ROLE_ROUTE, type DrainTraffic } from './role-traffic';
 import { sleep, type ScenarioContext } from './scenario-context';
@@ -58,6 +59,8 @@ export async function runDrain(
   loopDelay.enable();
   const cpu = stackCpuMeter(stack);
   cpu.begin();
+  const admissions = new AdmissionRecorder(stack.prefix, stack.emulator.applicationId);
+  admissions.start();
   const startedAt = Date.now();
   await stack.t.db.repositories.outbox.add(
     options.members.map((member) => ({
@@ -78,6 +81,7 @@ export async function runDrain(
   }
   bar.finish(done, done < total ? `stalled: no change for ${options.stallMs / 1000} s` : undefined);
   const cpuUse = cpu.end();
+  const admitted = await admissions.stop();
   // Every change comes back from the gateway as a member update, which queues one more (no-op) sync of
   // that member; the next scenario must not start behind that tail, and its length is worth knowing.
   const lastChangeAt = Date.now();
@@ -89,6 +93,10 @@ export async function runDrain(
 
   loopDelay.disable();
   const entries = stack.emulator.stats.requests({ since: startedAt });
+  const arrivals = entries
+    .filter((entry) => entry.time <= (admitted.at(-1) ?? 0) + 5_000)
+    .map((entry) => entry.time);
+  const lag = admissionLag(admitted, arrivals);
   const traffic = drainTraffic(entries);
   const countersAfter = await roleSyncCounters(workers);
   const jobs = delta(countersAfter.jobs, countersBefore.jobs);
@@ -138,6 +146,15 @@ export async function runDrain(
           '',
         ),
         figure('role-sync queue empty, seconds after the last change', round(tailSeconds, 1), 's'),
+        figure('requests the product limiter admitted (Redis log)', admitted.length, ''),
+        figure('most admissions in any 1 s (the product limiter)', maxInWindow(admitted, 1_000), ''),
+        ...(lag === null
+          ? []
+          : [
+              figure('admission to arrival at Discord, p50', lag.p50, 'ms'),
+              figure('admission to arrival at Discord, p99', lag.p99, 'ms'),
+              figure('admission to arrival at Discord, max', lag.max, 'ms'),
+            ]),
         figure(
           'bench event-loop delay p99 (the emulator runs in it)',
           round(loopDelay.percentile(99) / 1e6, 1),
