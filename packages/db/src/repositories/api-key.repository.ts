@@ -12,13 +12,25 @@ export class ApiKeyRepository {
 
   /** The merchant a key belongs to, or null when the key is unknown or revoked. */
   async findActiveByHash(keyHash: Buffer): Promise<ApiKeyOwner | null> {
+    const [owner] = await this.findActiveByHashes([keyHash]);
+    return owner ?? null;
+  }
+
+  /**
+   * The owner of each key, in order (null: unknown or revoked), in one query: the api looks up the keys
+   * of the requests that arrive together at once.
+   */
+  async findActiveByHashes(keyHashes: readonly Buffer[]): Promise<Array<ApiKeyOwner | null>> {
     // Raw SQL: this runs on every merchant request.
-    const rows = await this.manager.query<Array<{ id: string; merchant_id: string }>>(
-      `SELECT id, merchant_id FROM api_key WHERE key_hash = $1 AND revoked_at IS NULL`,
-      [keyHash],
+    const rows = await this.manager.query<Array<{ id: string; merchant_id: string; key_hash: Buffer }>>(
+      `SELECT id, merchant_id, key_hash FROM api_key WHERE key_hash = ANY($1::bytea[]) AND revoked_at IS NULL`,
+      [keyHashes],
     );
-    const key = rows[0];
-    return key === undefined ? null : { apiKeyId: key.id, merchantId: key.merchant_id };
+    const byHash = new Map(rows.map((row) => [row.key_hash.toString('hex'), row]));
+    return keyHashes.map((hash) => {
+      const row = byHash.get(hash.toString('hex'));
+      return row === undefined ? null : { apiKeyId: row.id, merchantId: row.merchant_id };
+    });
   }
 
   async create(merchantId: string, key: NewApiKey): Promise<ApiKey> {

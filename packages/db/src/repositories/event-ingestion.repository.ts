@@ -191,38 +191,69 @@ export class EventIngestionRepository {
     return { recorded, existing };
   }
 
-  /** Creates or updates the customers named (a later e-mail replaces an earlier one; none keeps it). */
+  /**
+   * Creates or updates the customers named (a later e-mail replaces an earlier one; none keeps it). Returns
+   * each one's id and the Discord user it linked, if any, in the same round trip.
+   */
   async upsertCustomers(
     customers: readonly (MerchantKey & { email: string | null })[],
-  ): Promise<Map<string, string>> {
+  ): Promise<Map<string, { id: string; linkedUserId: string | null }>> {
     const sorted = [...customers].sort((a, b) =>
       key(a.merchantId, a.externalId) < key(b.merchantId, b.externalId) ? -1 : 1,
     );
-    const rows = await this.manager.query<Array<{ merchant_id: string; external_id: string; id: string }>>(
-      `INSERT INTO customer (merchant_id, external_id, email)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
-       ON CONFLICT (merchant_id, external_id) DO UPDATE
-          SET email = COALESCE(EXCLUDED.email, customer.email),
-              updated_at = CASE WHEN EXCLUDED.email IS NOT NULL AND EXCLUDED.email IS DISTINCT FROM customer.email
-                                THEN now() ELSE customer.updated_at END
-       RETURNING merchant_id, external_id, id`,
+    const rows = await this.manager.query<
+      Array<{ merchant_id: string; external_id: string; id: string; discord_user_id: string | null }>
+    >(
+      `WITH upserted AS (
+         INSERT INTO customer (merchant_id, external_id, email)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
+         ON CONFLICT (merchant_id, external_id) DO UPDATE
+            SET email = COALESCE(EXCLUDED.email, customer.email),
+                updated_at = CASE WHEN EXCLUDED.email IS NOT NULL AND EXCLUDED.email IS DISTINCT FROM customer.email
+                                  THEN now() ELSE customer.updated_at END
+         RETURNING merchant_id, external_id, id)
+       SELECT u.merchant_id, u.external_id, u.id, l.discord_user_id
+         FROM upserted u
+         LEFT JOIN discord_link l ON l.customer_id = u.id`,
       [sorted.map((c) => c.merchantId), sorted.map((c) => c.externalId), sorted.map((c) => c.email)],
     );
-    return new Map(rows.map((row) => [key(row.merchant_id, row.external_id), row.id]));
+    return new Map(
+      rows.map((row) => [
+        key(row.merchant_id, row.external_id),
+        { id: row.id, linkedUserId: row.discord_user_id },
+      ]),
+    );
   }
 
-  /** Creates subscriptions; returns the ids of those created by key (an existing key is left alone). */
-  async insertSubscriptions(
-    rows: readonly (MerchantKey & { customerId: string; state: SubscriptionWrite })[],
+  /**
+   * Creates subscriptions and writes the new state of existing ones (locked by this transaction), in one
+   * statement. Returns the ids of those created by key; a key that exists by now is left alone and
+   * missing from the result.
+   */
+  async writeSubscriptions(
+    inserts: readonly (MerchantKey & { customerId: string; state: SubscriptionWrite })[],
+    updates: readonly { id: string; state: SubscriptionWrite }[],
   ): Promise<Map<string, string>> {
-    if (rows.length === 0) return new Map();
-    const sorted = [...rows].sort((a, b) =>
+    if (inserts.length === 0 && updates.length === 0) return new Map();
+    const sorted = [...inserts].sort((a, b) =>
       key(a.merchantId, a.externalId) < key(b.merchantId, b.externalId) ? -1 : 1,
     );
     const inserted = await this.manager.query<
       Array<{ merchant_id: string; external_id: string; id: string }>
     >(
-      `INSERT INTO subscription (merchant_id, external_id, customer_id, offer_id, status, current_period_end,
+      `WITH updated AS (
+         UPDATE subscription s
+            SET offer_id = u.offer_id, status = u.status, current_period_end = u.current_period_end,
+                cancel_at_period_end = u.cancel_at_period_end, past_due_since = u.past_due_since,
+                access_ends_at = u.access_ends_at, last_event_at = u.last_event_at, last_event_id = u.last_event_id,
+                updated_at = now()
+           FROM unnest($12::uuid[], $13::uuid[], $14::text[], $15::timestamptz[], $16::boolean[], $17::timestamptz[],
+                       $18::timestamptz[], $19::timestamptz[], $20::text[])
+                AS u(id, offer_id, status, current_period_end, cancel_at_period_end, past_due_since, access_ends_at,
+                     last_event_at, last_event_id)
+          WHERE s.id = u.id
+          RETURNING 1)
+       INSERT INTO subscription (merchant_id, external_id, customer_id, offer_id, status, current_period_end,
                                  cancel_at_period_end, past_due_since, access_ends_at, last_event_at, last_event_id)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::timestamptz[], $7::boolean[],
                             $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[])
@@ -233,36 +264,11 @@ export class EventIngestionRepository {
         sorted.map((r) => r.externalId),
         sorted.map((r) => r.customerId),
         ...stateArrays(sorted.map((r) => r.state)),
+        updates.map((r) => r.id),
+        ...stateArrays(updates.map((r) => r.state)),
       ],
     );
     return new Map(inserted.map((row) => [key(row.merchant_id, row.external_id), row.id]));
-  }
-
-  /** Writes the new state of subscriptions (locked by this transaction). */
-  async updateSubscriptions(rows: readonly { id: string; state: SubscriptionWrite }[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.manager.query(
-      `UPDATE subscription s
-          SET offer_id = u.offer_id, status = u.status, current_period_end = u.current_period_end,
-              cancel_at_period_end = u.cancel_at_period_end, past_due_since = u.past_due_since,
-              access_ends_at = u.access_ends_at, last_event_at = u.last_event_at, last_event_id = u.last_event_id,
-              updated_at = now()
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::boolean[], $6::timestamptz[],
-                     $7::timestamptz[], $8::timestamptz[], $9::text[])
-              AS u(id, offer_id, status, current_period_end, cancel_at_period_end, past_due_since, access_ends_at,
-                   last_event_at, last_event_id)
-        WHERE s.id = u.id`,
-      [rows.map((r) => r.id), ...stateArrays(rows.map((r) => r.state))],
-    );
-  }
-
-  /** The Discord user each customer linked, for those who did. */
-  async linkedUsers(customerIds: readonly string[]): Promise<Map<string, string>> {
-    const rows = await this.manager.query<Array<{ customer_id: string; discord_user_id: string }>>(
-      `SELECT customer_id, discord_user_id FROM discord_link WHERE customer_id = ANY($1::uuid[])`,
-      [[...new Set(customerIds)]],
-    );
-    return new Map(rows.map((row) => [row.customer_id, row.discord_user_id]));
   }
 
   /** Records each event's outcome and writes the jobs they need, in one statement. */

@@ -33,6 +33,13 @@ describe('repositories', () => {
         merchantId: merchant.id,
       });
       expect(await keys.findActiveByHash(hash('inflow_priv_other'))).toBeNull();
+      expect(
+        await keys.findActiveByHashes([
+          hash('inflow_priv_other'),
+          hash('inflow_priv_one'),
+          hash('inflow_priv_one'),
+        ]),
+      ).toEqual([null, { apiKeyId, merchantId: merchant.id }, { apiKeyId, merchantId: merchant.id }]);
 
       const other = await t.db.repositories.merchants.createWithApiKey('Other', {
         keyHash: hash('k2'),

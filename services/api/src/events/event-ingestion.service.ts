@@ -27,7 +27,11 @@ export interface IngestResult {
 export interface EventIngestionOptions {
   /** Events written in one transaction at most. Default 100. */
   maxBatch?: number;
-  /** Transactions in flight at once (each holds a database connection). Default 4. */
+  /**
+   * Transactions in flight at once (each holds a database connection). Default 1: the next batch gathers
+   * while one commits, which on the bench machine beat 2 and 4 in flight (1,674–1,824 events/s against
+   * 1,533–1,580 and 1,643): fewer, larger batches cost fewer round trips per event.
+   */
   maxInFlight?: number;
 }
 
@@ -120,7 +124,7 @@ export class EventIngestionService {
     options: EventIngestionOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 100;
-    this.maxInFlight = options.maxInFlight ?? 4;
+    this.maxInFlight = options.maxInFlight ?? 1;
   }
 
   ingest(merchantId: string, event: MerchantEvent): Promise<IngestResult> {
@@ -308,7 +312,7 @@ export class EventIngestionService {
       if (current === undefined) {
         tracked.set(subKey, {
           id: null,
-          customerId: customers.get(ingestionKey(s.merchantId, s.event.subscription.customer.id)) ?? null,
+          customerId: customers.get(ingestionKey(s.merchantId, s.event.subscription.customer.id))?.id ?? null,
           customerExternalId: s.event.subscription.customer.id,
           offerId: offer.id,
           offerGuildId: offer.discordGuildId,
@@ -346,7 +350,7 @@ export class EventIngestionService {
     }
 
     const toInsert = [...tracked].filter(([, t]) => t.isNew);
-    const inserted = await ingestion.insertSubscriptions(
+    const inserted = await ingestion.writeSubscriptions(
       toInsert.map(([k, t]) => {
         const [merchantId, externalId] = k.split('\u0000') as [string, string];
         return {
@@ -356,6 +360,9 @@ export class EventIngestionService {
           state: write(t.state, t.offerId, t.offerGracePeriodDays),
         };
       }),
+      [...tracked.values()]
+        .filter((t) => t.changed && !t.isNew)
+        .map((t) => ({ id: t.id!, state: write(t.state, t.offerId, t.offerGracePeriodDays) })),
     );
     for (const [k, t] of toInsert) {
       const id = inserted.get(k);
@@ -363,13 +370,13 @@ export class EventIngestionService {
       if (id === undefined) throw new LostInsertRace(`subscription ${k} was created concurrently`);
       t.id = id;
     }
-    await ingestion.updateSubscriptions(
-      [...tracked.values()]
-        .filter((t) => t.changed && !t.isNew)
-        .map((t) => ({ id: t.id!, state: write(t.state, t.offerId, t.offerGracePeriodDays) })),
-    );
 
-    const users = await ingestion.linkedUsers([...tracked.values()].map((t) => t.customerId!));
+    // Every subscription tracked belongs to a customer of this batch's events, so the upsert saw them all.
+    const users = new Map(
+      [...customers.values()]
+        .filter((customer) => customer.linkedUserId !== null)
+        .map((customer) => [customer.id, customer.linkedUserId!]),
+    );
     const roleSyncs = new Set<string>();
     const jobs: NewOutboxRow[] = [];
     for (const { submission: s, applied, guilds } of perEvent) {
