@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { createRedisConnection, discordLimitKey } from '@inflow/queue';
 import { testEnv } from '@inflow/testing';
-import { percentile } from './series';
+import { maxOf, percentile } from './series';
 
 /**
  * Copies the product's shared Discord limiter (a Redis sorted set of admissions, scored by Redis time,
@@ -64,6 +64,6 @@ export function admissionLag(
     arrivals: arrivals.length,
     p50: percentile(lags, 50),
     p99: percentile(lags, 99),
-    max: Math.max(...lags),
+    max: maxOf(lags),
   };
 }

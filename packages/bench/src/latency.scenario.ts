@@ -6,7 +6,7 @@ import { subscriptionCreated } from './merchant-events';
 import { diagnostics, figure, type Figure } from './report';
 import { firstRoleChangeByMember } from './role-traffic';
 import { sleep, type ScenarioContext } from './scenario-context';
-import { binWidthFor, histogram, longestPause, percentile, round, type SeriesPoint } from './series';
+import { binWidthFor, histogram, longestPause, maxOf, percentile, round, type SeriesPoint } from './series';
 import { delta, roleSyncCounters } from './service-metrics';
 import { cpuFigures, stackCpuMeter } from './stack-cpu';
 import { histogramSvg, lineChartSvg } from './svg-chart';
@@ -62,7 +62,7 @@ export async function runLatency(
   }
   const answers = await Promise.all(sent);
   const sendSeconds = (Date.now() - startedAt) / 1000;
-  const lastAnswer = Math.max(...answers.map((a) => a.answeredAt));
+  const lastAnswer = maxOf(answers.map((a) => a.answeredAt));
   let firstChange = firstRoleChangeByMember(stack.emulator.stats.requests({ since: startedAt }));
   while (firstChange.size < total && Date.now() - lastAnswer < options.settleMs) {
     await sleep(200);
@@ -117,7 +117,7 @@ export async function runLatency(
       series: [
         {
           name: 'slowest event of the second',
-          points: perSecondStat(timeline, startedAt, (v) => Math.max(...v)),
+          points: perSecondStat(timeline, startedAt, (v) => maxOf(v)),
         },
         {
           name: 'median event of the second',
@@ -135,7 +135,7 @@ export async function runLatency(
       figure('p50', round(p50, 1), 'ms'),
       figure('p95', round(p95, 1), 'ms'),
       figure('p99', round(p99, 1), 'ms', { op: '<', value: options.targetP99Ms }),
-      figure('max', round(Math.max(...latencies), 1), 'ms'),
+      figure('max', round(maxOf(latencies), 1), 'ms'),
       figure('events sent per second', round(total / sendSeconds, 1), '/s'),
       figure('events accepted (202)', answers.filter((a) => a.status === 202).length, '', {
         op: '==',
