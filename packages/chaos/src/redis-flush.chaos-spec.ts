@@ -25,7 +25,7 @@ describe('chaos: Redis flushed mid-run', () => {
         ROLE_SYNC_LOCK_DURATION_MS: '4000',
         DRIFT_INTERVAL_MS: '3000',
         DRIFT_MAX_AGE_MS: '10000',
-        NOTIFICATION_REDELIVER_AFTER_MS: '5000',
+        OUTBOX_REDELIVER_AFTER_MS: '5000',
       },
       emulator: CHAOS_EMULATOR,
     });

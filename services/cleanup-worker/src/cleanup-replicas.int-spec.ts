@@ -75,7 +75,7 @@ describe('cleanup replicas sharing a queue', () => {
           DRIFT_INTERVAL_MS: DRIFT_EVERY_MS,
           DRIFT_MAX_AGE_MS: 86_400_000,
           DRIFT_BATCH_LIMIT: 5_000,
-          NOTIFICATION_REDELIVER_AFTER_MS: 600_000,
+          OUTBOX_REDELIVER_AFTER_MS: 600_000,
           OUTBOX_RETENTION_MS: 7 * 86_400_000,
         },
         logger: createLogger({ service: `cleanup-replica-${replica}`, level: 'silent' }),

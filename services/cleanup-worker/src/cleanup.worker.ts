@@ -2,12 +2,12 @@ import { createWorker, type JobHandlers, type QueueWorker, type WorkerOptions } 
 import type { Logger } from '@inflow/service-runtime';
 import type { CleanupMetrics } from './cleanup-metrics';
 import type { CleanupSweepService } from './cleanup-sweep.service';
-import type { NotificationRedeliveryService } from './notification-redelivery.service';
+import type { OutboxRedeliveryService } from './outbox-redelivery.service';
 
 export interface CleanupWorkerOptions {
   service: Pick<CleanupSweepService, 'sweep' | 'drift'>;
   /** Run after each access-ended sweep. */
-  redelivery: Pick<NotificationRedeliveryService, 'run'>;
+  redelivery: Pick<OutboxRedeliveryService, 'run'>;
   metrics: CleanupMetrics;
   logger: Logger;
   /** BullMQ connection, prefix and naming; concurrency stays 1 (the queue allows one job at a time anyway). */
@@ -37,10 +37,7 @@ export function createCleanupWorker(options: CleanupWorkerOptions): QueueWorker 
       );
       const outbox = await redelivery.run(now());
       if (outbox.unconfirmed > 0 || outbox.pruned > 0) {
-        logger.info(
-          { ...context.logFields, ...outbox },
-          'outbox checked: lost notifications published again',
-        );
+        logger.info({ ...context.logFields, ...outbox }, 'outbox checked: jobs Redis lost published again');
       }
       return result.window === null ? { status: 'skipped', reason: 'window-empty' } : undefined;
     },

@@ -1,4 +1,4 @@
-import { QUEUE_NAMES } from '@inflow/contracts';
+import { QUEUE_NAMES, type QueueName } from '@inflow/contracts';
 import { createProducer } from '@inflow/queue';
 import type { Logger } from '@inflow/service-runtime';
 import type { Redis } from 'ioredis';
@@ -9,10 +9,7 @@ import { CleanupSweepService, type CleanupSweepOptions } from './cleanup-sweep.s
 import { installCleanupSchedulers, watchCleanupSchedulers } from './cleanup.scheduler';
 import { createCleanupWorker } from './cleanup.worker';
 import { RedisDriftPosition } from './drift-position';
-import {
-  NotificationRedeliveryService,
-  type NotificationRedeliveryOptions,
-} from './notification-redelivery.service';
+import { OutboxRedeliveryService, type OutboxRedeliveryOptions } from './outbox-redelivery.service';
 import type { Env } from './env';
 
 export interface CleanupParts {
@@ -25,7 +22,7 @@ export interface CleanupParts {
     | 'DRIFT_INTERVAL_MS'
     | 'DRIFT_MAX_AGE_MS'
     | 'DRIFT_BATCH_LIMIT'
-    | 'NOTIFICATION_REDELIVER_AFTER_MS'
+    | 'OUTBOX_REDELIVER_AFTER_MS'
     | 'OUTBOX_RETENTION_MS'
   >;
   logger: Logger;
@@ -33,7 +30,7 @@ export interface CleanupParts {
   registry: Registry;
   /** The repositories the sweeps read (`db.repositories`). */
   repositories: Pick<CleanupSweepOptions, 'subscriptions' | 'sweepCursors' | 'discordMembers'> &
-    Pick<NotificationRedeliveryOptions, 'outbox'>;
+    Pick<OutboxRedeliveryOptions, 'outbox'>;
   /** A `worker`-purpose connection: the cleanup queue, its worker and the role-sync producer share it. */
   redis: Redis;
   /** Shown as BullMQ's `processedBy`. */
@@ -66,15 +63,20 @@ export async function composeCleanup(parts: CleanupParts): Promise<RunningCleanu
     prefix: env.QUEUE_PREFIX,
   });
   cleanupQueue.on('error', onError);
-  // Read only: whether a notification job is still queued (the redelivery check).
-  const notificationQueue = new Queue<unknown, unknown, string>(QUEUE_NAMES.notifications, {
-    connection: redis,
-    prefix: env.QUEUE_PREFIX,
-  });
-  notificationQueue.on('error', onError);
+  // Read only: whether a job is still queued (the redelivery check).
+  const watchedQueues = new Map<QueueName, Queue<unknown, unknown, string>>(
+    [QUEUE_NAMES.notifications, QUEUE_NAMES.roleSync].map((name) => {
+      const queue = new Queue<unknown, unknown, string>(name, {
+        connection: redis,
+        prefix: env.QUEUE_PREFIX,
+      });
+      queue.on('error', onError);
+      return [name, queue] as const;
+    }),
+  );
   const closeQueues = async () => {
     await cleanupQueue.close();
-    await notificationQueue.close();
+    for (const queue of watchedQueues.values()) await queue.close();
     await roleSync.close();
   };
 
@@ -92,10 +94,11 @@ export async function composeCleanup(parts: CleanupParts): Promise<RunningCleanu
     driftBatchLimit: env.DRIFT_BATCH_LIMIT,
   });
 
-  const redelivery = new NotificationRedeliveryService({
+  const redelivery = new OutboxRedeliveryService({
     outbox: parts.repositories.outbox,
-    isQueued: async (collapseId) => (await notificationQueue.getDeduplicationJobId(collapseId)) !== null,
-    redeliverAfterMs: env.NOTIFICATION_REDELIVER_AFTER_MS,
+    isQueued: async (queue, collapseId) =>
+      (await watchedQueues.get(queue)?.getDeduplicationJobId(collapseId)) != null,
+    redeliverAfterMs: env.OUTBOX_REDELIVER_AFTER_MS,
     retentionMs: env.OUTBOX_RETENTION_MS,
     limit: env.CLEANUP_PAGE_SIZE,
   });

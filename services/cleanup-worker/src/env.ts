@@ -24,10 +24,11 @@ const schema = z.object({
   /** The most members one drift run re-syncs: each may cost a Discord read, so this protects the budget. */
   DRIFT_BATCH_LIMIT: envInteger(1, 1_000_000).default(5_000),
   /**
-   * A notification published this long ago, with no outcome and no job left in the queue, was lost by
-   * Redis and is published again (checked at each access-ended sweep). Longer than the job's retries.
+   * A notification or role sync published this long ago that has not run and has no job left in the
+   * queue was lost by Redis and is published again (checked at each access-ended sweep, over the jobs
+   * published in the last max(1 h, 6 × this)). Longer than the jobs' retries.
    */
-  NOTIFICATION_REDELIVER_AFTER_MS: envInteger(1_000, DAY_MS, ' of milliseconds').default(600_000),
+  OUTBOX_REDELIVER_AFTER_MS: envInteger(1_000, DAY_MS, ' of milliseconds').default(600_000),
   /** Published outbox rows are deleted after this long. */
   OUTBOX_RETENTION_MS: envInteger(3_600_000, 365 * DAY_MS, ' of milliseconds').default(7 * DAY_MS),
 });

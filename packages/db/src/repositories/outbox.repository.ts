@@ -91,26 +91,34 @@ export class OutboxRepository {
   }
 
   /**
-   * Published `notification.send` rows whose delivery has no outcome yet (no row, or still 'sending'),
-   * published in [`publishedAfter`, `publishedBefore`) and re-published fewer than `maxRedeliveries`
-   * times, oldest first: candidates for a job Redis lost. The caller checks the queue before acting.
+   * Published jobs with no sign of having run, published in [`publishedAfter`, `publishedBefore`) and
+   * re-published fewer than `maxRedeliveries` times, oldest first: candidates for a job Redis lost. A
+   * `notification.send` has run when its delivery has an outcome (not still 'sending'); a
+   * `role-sync.member` when its member was synced after the row was published. The caller checks the
+   * queue before acting.
    */
-  async unconfirmedNotifications(window: {
+  async unconfirmedJobs(window: {
     publishedAfter: Date;
     publishedBefore: Date;
     maxRedeliveries: number;
     limit: number;
-  }): Promise<Array<{ id: string; payload: unknown }>> {
+  }): Promise<Array<{ id: string; jobName: string; payload: unknown }>> {
     return this.manager.query(
-      `SELECT o.id::text AS id, o.payload
+      `SELECT o.id::text AS id, o.job_name AS "jobName", o.payload
          FROM outbox o
-        WHERE o.published_at >= $1 AND o.published_at < $2 AND o.dead_at IS NULL
-          AND o.job_name = 'notification.send' AND o.redeliveries < $3
-          AND NOT EXISTS (
-                SELECT 1 FROM notification_delivery d
-                 WHERE d.delivery_key = 'event:' || (o.payload->>'inboundEventId')
-                   AND d.guild_id = o.payload->>'guildId'
-                   AND d.status <> 'sending')
+        WHERE o.published_at >= $1 AND o.published_at < $2 AND o.dead_at IS NULL AND o.redeliveries < $3
+          AND (   (o.job_name = 'notification.send'
+                   AND NOT EXISTS (
+                         SELECT 1 FROM notification_delivery d
+                          WHERE d.delivery_key = 'event:' || (o.payload->>'inboundEventId')
+                            AND d.guild_id = o.payload->>'guildId'
+                            AND d.status <> 'sending'))
+               OR (o.job_name = 'role-sync.member'
+                   AND NOT EXISTS (
+                         SELECT 1 FROM discord_member m
+                          WHERE m.guild_id = o.payload->>'guildId'
+                            AND m.discord_user_id = o.payload->>'userId'
+                            AND m.last_synced_at >= o.published_at)))
         ORDER BY o.published_at
         LIMIT $4`,
       [window.publishedAfter, window.publishedBefore, window.maxRedeliveries, window.limit],

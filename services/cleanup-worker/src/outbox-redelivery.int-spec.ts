@@ -11,18 +11,20 @@ import {
 } from '@inflow/testing';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { MAX_REDELIVERIES, NotificationRedeliveryService } from './notification-redelivery.service';
+import { MAX_REDELIVERIES, OutboxRedeliveryService } from './outbox-redelivery.service';
 import { arrangeGuild, snowflake, type ArrangedGuild } from './test/cleanup-fixture';
 
 const MINUTE = 60_000;
 
-describe('notification redelivery after Redis lost published jobs', () => {
+describe('outbox redelivery after Redis lost published jobs', () => {
   let t: TestDatabase;
   let guild: ArrangedGuild;
   let redis: Redis;
   let producer: Producer<'notifications'>;
   let queue: Queue<unknown, unknown, string>;
-  let service: NotificationRedeliveryService;
+  let service: OutboxRedeliveryService;
+  let roleSyncProducer: Producer<'role-sync'>;
+  let roleSyncQueue: Queue<unknown, unknown, string>;
   const prefix = uniqueRedisPrefix('redelivery');
 
   beforeAll(async () => {
@@ -31,9 +33,12 @@ describe('notification redelivery after Redis lost published jobs', () => {
     redis = createRedisConnection(testEnv.redisUrl, { purpose: 'worker', name: 'redelivery-test' });
     producer = createProducer(QUEUE_NAMES.notifications, { connection: redis, prefix });
     queue = new Queue(QUEUE_NAMES.notifications, { connection: redis, prefix });
-    service = new NotificationRedeliveryService({
+    roleSyncProducer = createProducer(QUEUE_NAMES.roleSync, { connection: redis, prefix });
+    roleSyncQueue = new Queue(QUEUE_NAMES.roleSync, { connection: redis, prefix });
+    service = new OutboxRedeliveryService({
       outbox: t.db.repositories.outbox,
-      isQueued: async (id) => (await queue.getDeduplicationJobId(id)) !== null,
+      isQueued: async (name, id) =>
+        (await (name === QUEUE_NAMES.roleSync ? roleSyncQueue : queue).getDeduplicationJobId(id)) != null,
       redeliverAfterMs: 10 * MINUTE,
       retentionMs: 7 * 24 * 60 * MINUTE,
       limit: 100,
@@ -43,6 +48,8 @@ describe('notification redelivery after Redis lost published jobs', () => {
   afterAll(async () => {
     await producer.close();
     await queue.close();
+    await roleSyncProducer.close();
+    await roleSyncQueue.close();
     await deleteRedisKeys(prefix);
     await redis.quit();
     await t.drop();
@@ -100,12 +107,43 @@ describe('notification redelivery after Redis lost published jobs', () => {
     }
   });
 
+  it('hands back a role sync whose member was not synced since it was published, unless still queued', async () => {
+    await t.sql(`DELETE FROM outbox`);
+    const member = async (userSeed: number, syncedMinutesAgo: number | null) => {
+      const userId = snowflake(userSeed);
+      await t.db.repositories.discordMembers.ensureKnown(guild.guildId, userId);
+      if (syncedMinutesAgo !== null) {
+        await t.sql(
+          `UPDATE discord_member SET last_synced_at = now() - make_interval(mins => $3)
+            WHERE guild_id = $1 AND discord_user_id = $2`,
+          [guild.guildId, userId, syncedMinutesAgo],
+        );
+      }
+      const payload = { guildId: guild.guildId, userId, reason: 'event' as const };
+      const [row] = await t.sql<{ id: string }>(
+        `INSERT INTO outbox (job_name, payload, published_at)
+         VALUES ('role-sync.member', $1, now() - interval '30 minutes') RETURNING id::text AS id`,
+        [payload],
+      );
+      return { id: row!.id, payload };
+    };
+    const neverSynced = await member(101, null);
+    const syncedBefore = await member(102, 45);
+    const syncedAfter = await member(103, 5);
+    const queued = await member(104, null);
+    await roleSyncProducer.add('role-sync.member', queued.payload);
+
+    expect(await service.run(new Date())).toEqual({ unconfirmed: 3, republished: 2, pruned: 0 });
+    expect((await unpublished()).sort()).toEqual([neverSynced.id, syncedBefore.id].sort());
+    expect(await unpublished()).not.toContain(syncedAfter.id);
+  });
+
   it('does nothing more once the relay has published them again and their jobs are queued', async () => {
     await t.sql(`UPDATE outbox SET published_at = now() - interval '30 minutes' WHERE published_at IS NULL`);
-    for (const row of await t.sql<{ payload: { inboundEventId: string; guildId: string } }>(
+    for (const row of await t.sql<{ payload: { guildId: string; userId: string; reason: 'event' } }>(
       `SELECT payload FROM outbox WHERE redeliveries = 1`,
     )) {
-      await producer.add('notification.send', row.payload);
+      await roleSyncProducer.add('role-sync.member', row.payload);
     }
     expect(await service.run(new Date())).toEqual({ unconfirmed: 3, republished: 0, pruned: 0 });
     expect(await unpublished()).toEqual([]);
