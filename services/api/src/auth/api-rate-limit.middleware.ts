@@ -26,7 +26,12 @@ function countInBatches(redis: CountingRedis): TickBatcher<string, number> {
     const added = new Map<string, number>();
     for (const counter of counters) added.set(counter, (added.get(counter) ?? 0) + 1);
     const pipeline = redis.pipeline();
-    for (const [counter, n] of added) (pipeline as unknown as CountingRedis).inflowCountRequests(counter, n);
+    for (const [counter, n] of added) {
+      // Queued on the pipeline (which it returns); the replies come from exec().
+      (
+        pipeline as unknown as { inflowCountRequests(key: string, added: number): unknown }
+      ).inflowCountRequests(counter, n);
+    }
     const replies = (await pipeline.exec()) ?? [];
     const totals = new Map<string, number>();
     [...added.keys()].forEach((counter, i) => {

@@ -4,9 +4,9 @@ import { TickBatcher } from './tick-batcher';
 describe('TickBatcher', () => {
   it('runs the calls of one event-loop turn as one batch, answering each in order', async () => {
     const batches: number[][] = [];
-    const batcher = new TickBatcher<number, number>(async (requests) => {
+    const batcher = new TickBatcher<number, number>((requests) => {
       batches.push([...requests]);
-      return requests.map((n) => n * 10);
+      return Promise.resolve(requests.map((n) => n * 10));
     });
 
     const first = await Promise.all([batcher.load(1), batcher.load(2), batcher.load(3)]);
@@ -19,10 +19,9 @@ describe('TickBatcher', () => {
 
   it('rejects every call of a failed batch, and the next batch runs afresh', async () => {
     let fail = true;
-    const batcher = new TickBatcher<string, string>(async (requests) => {
-      if (fail) throw new Error('down');
-      return requests.map((r) => r.toUpperCase());
-    });
+    const batcher = new TickBatcher<string, string>((requests) =>
+      fail ? Promise.reject(new Error('down')) : Promise.resolve(requests.map((r) => r.toUpperCase())),
+    );
 
     const failed = await Promise.allSettled([batcher.load('a'), batcher.load('b')]);
     fail = false;
@@ -32,7 +31,7 @@ describe('TickBatcher', () => {
   });
 
   it('rejects a batch answered with the wrong number of results', async () => {
-    const batcher = new TickBatcher<number, number>(async () => [1]);
+    const batcher = new TickBatcher<number, number>(() => Promise.resolve([1]));
     await expect(Promise.all([batcher.load(1), batcher.load(2)])).rejects.toThrow(/answered with 1/);
   });
 });
