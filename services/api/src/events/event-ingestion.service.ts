@@ -182,11 +182,15 @@ export class EventIngestionService {
     }
     const primaries = [...firsts.values()];
 
+    // The offers are read on another connection while the transaction begins: one round trip less in
+    // series. Read inside it they would be no fresher (the transaction does not lock them).
+    const offersRead = this.db.repositories.eventIngestion.offers(
+      primaries.map((s) => ({ merchantId: s.merchantId, offerId: s.event.subscription.offerId })),
+    );
+    offersRead.catch(() => undefined);
     await this.db.transaction(async (repos) => {
       const ingestion = repos.eventIngestion;
-      const offers = await ingestion.offers(
-        primaries.map((s) => ({ merchantId: s.merchantId, offerId: s.event.subscription.offerId })),
-      );
+      const offers = await offersRead;
       const valid = primaries.filter((s) => {
         if (offers.has(ingestionKey(s.merchantId, s.event.subscription.offerId))) return true;
         outcomes.set(s, { problem: unknownOffer() });
