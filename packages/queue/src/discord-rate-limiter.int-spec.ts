@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { deleteRedisKeys, testEnv, uniqueRedisPrefix } from '@inflow/testing';
 import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { join } from 'node:path';
 import { createDiscordRateLimiter } from './discord-rate-limiter';
 import { createRedisConnection, waitUntilRedisReady } from './redis-connection';
@@ -62,12 +63,14 @@ describe('createDiscordRateLimiter (real Redis)', () => {
     // The fourth reply is read 100 ms later than the others.
     const readDelays = [0, 0, 0, 100];
     const late: number[] = [];
+    const registry = new Registry();
     const limiter = createDiscordRateLimiter({
       redis,
       key,
       perSecond: 100,
       now: () => Date.now() + (readDelays.shift() ?? 0),
       onLateAdmission: (lateMs) => late.push(lateMs),
+      registry,
     });
 
     for (let i = 0; i < 4; i += 1) await limiter.acquire();
@@ -75,6 +78,9 @@ describe('createDiscordRateLimiter (real Redis)', () => {
     expect(late).toHaveLength(1);
     expect(late[0]).toBeGreaterThanOrEqual(90);
     expect(await redis.zcard(key)).toBe(5);
+    expect((await registry.getSingleMetric('discord_limiter_late_admissions_total')?.get())?.values).toEqual([
+      { value: 1, labels: {} },
+    ]);
   });
 
   it('falls back to a conservative local limit while Redis is unreachable', async () => {

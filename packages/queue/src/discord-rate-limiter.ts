@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
+import { Counter, type Registry } from 'prom-client';
 import { SlidingWindowLimiter } from './sliding-window-limiter';
 
 /**
@@ -51,6 +52,8 @@ export interface DiscordRateLimiterOptions {
   lateAdmissionMs?: number;
   /** Called for each admission given up as late, with how late it was read. */
   onLateAdmission?: (lateMs: number) => void;
+  /** Where `discord_limiter_late_admissions_total` is registered (one limiter per registry), when given. */
+  registry?: Registry;
   /**
    * While Redis is unreachable each process admits `perSecond / assumedProcessCount` per second on its
    * own (at least 1): Discord traffic slows down instead of stopping, and the processes together stay
@@ -108,6 +111,14 @@ export function createDiscordRateLimiter(options: DiscordRateLimiterOptions): Di
   let fallbackUntil = 0;
   let inFallback = false;
   const lateAdmissionMs = options.lateAdmissionMs ?? 30;
+  const lateAdmissions =
+    options.registry === undefined
+      ? undefined
+      : new Counter({
+          name: 'discord_limiter_late_admissions_total',
+          help: 'Global-limit slots given up because this process read their admission late (a busy event loop)',
+          registers: [options.registry],
+        });
   const replyOffsets: number[] = [];
   /** How late a reply stamped `redisNow` by Redis is read now, against the fastest of the recent ones. */
   function lateness(redisNow: number): number {
@@ -173,6 +184,7 @@ export function createDiscordRateLimiter(options: DiscordRateLimiterOptions): Di
         if (waitMs > 0) {
           await delay(waitMs);
         } else if (lateMs > lateAdmissionMs) {
+          lateAdmissions?.inc();
           options.onLateAdmission?.(lateMs);
         } else {
           return at;

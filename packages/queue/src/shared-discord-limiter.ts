@@ -1,4 +1,4 @@
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { createDiscordRateLimiter, type DiscordRateLimiter } from './discord-rate-limiter';
 import { createRedisConnection } from './redis-connection';
 
@@ -39,14 +39,6 @@ export function openSharedDiscordLimiter(options: SharedDiscordLimiterOptions): 
     name: `${options.name}-discord-limiter`,
     onError: () => undefined,
   });
-  const lateAdmissions =
-    options.registry === undefined
-      ? undefined
-      : new Counter({
-          name: 'discord_limiter_late_admissions_total',
-          help: 'Global-limit slots given up because this process read their admission late (a busy event loop)',
-          registers: [options.registry],
-        });
   let closing: Promise<void> | undefined;
   return {
     limiter: createDiscordRateLimiter({
@@ -55,7 +47,7 @@ export function openSharedDiscordLimiter(options: SharedDiscordLimiterOptions): 
       perSecond: options.perSecond,
       ...(options.onFallback === undefined ? {} : { onFallback: options.onFallback }),
       ...(options.onRecovered === undefined ? {} : { onRecovered: options.onRecovered }),
-      ...(lateAdmissions === undefined ? {} : { onLateAdmission: () => lateAdmissions.inc() }),
+      ...(options.registry === undefined ? {} : { registry: options.registry }),
     }),
     close: () => {
       closing ??= redis.quit().then(

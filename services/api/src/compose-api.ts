@@ -99,6 +99,7 @@ export function composeApi(parts: ApiParts): ComposedApi {
     key: discordLimitKey(env.QUEUE_PREFIX, env.DISCORD_CLIENT_ID),
     perSecond: env.DISCORD_GLOBAL_RATE_LIMIT,
     onFallback: (error) => logger.warn({ err: error }, 'Discord rate limiter on local fallback'),
+    registry: parts.registry,
   });
   const bot = new DiscordBotClient({
     token: env.DISCORD_BOT_TOKEN,

@@ -76,6 +76,7 @@ export function composeGatewayWorker(parts: GatewayWorkerParts): GatewayWorker {
     key: discordLimitKey(env.QUEUE_PREFIX, env.DISCORD_CLIENT_ID),
     perSecond: env.DISCORD_GLOBAL_RATE_LIMIT,
     onFallback: (error) => logger.warn({ err: error }, 'Discord rate limiter on local fallback'),
+    registry: parts.registry,
   });
   const bot = new DiscordBotClient({
     token: env.DISCORD_BOT_TOKEN,
