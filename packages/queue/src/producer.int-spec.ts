@@ -153,6 +153,35 @@ describe('createProducer (real Redis)', () => {
     expect(runs.map((run) => run.reason)).toEqual(['event', 'manual']);
   });
 
+  it('tells whether the job a request collapses into is still queued, until it has run', async () => {
+    const prefix = freshPrefix();
+    const producer = roleSyncProducer(prefix);
+    const queued = {
+      name: 'role-sync.member',
+      payload: { guildId: GUILD_ID, userId: USER_ID, reason: 'event' },
+    } as const;
+    const other = {
+      name: 'role-sync.member',
+      payload: { guildId: GUILD_ID, userId: OTHER_USER_ID, reason: 'event' },
+    } as const;
+
+    await producer.add(queued.name, queued.payload);
+
+    expect(await producer.isQueued(queued)).toBe(true);
+    // The collapse id leaves the reason out: another reason for the same member is the same job.
+    expect(await producer.isQueued({ ...queued, payload: { ...queued.payload, reason: 'drift' } })).toBe(
+      true,
+    );
+    expect(await producer.isQueued(other)).toBe(false);
+    const ran: string[] = [];
+    roleSyncWorker(prefix, (payload) => {
+      ran.push(payload.userId);
+      return Promise.resolve();
+    });
+    await waitFor('the job ran', () => ran.length === 1);
+    await waitFor('no longer queued', async () => !(await producer.isQueued(queued)));
+  });
+
   it('enqueues with the catalog retry policy and bounded retention', async () => {
     const prefix = freshPrefix();
     const producer = roleSyncProducer(prefix);

@@ -58,6 +58,11 @@ export interface Producer<Queue extends QueueName> {
   ): Promise<string>;
   /** Like {@link add} for many jobs in one atomic round trip; validates every payload first. */
   addBulk(jobs: ReadonlyArray<JobRequestOf<Queue>>): Promise<string[]>;
+  /**
+   * Whether the job this request would collapse into (by the catalog's job id) is still waiting, delayed
+   * or running. False for jobs without such an id, which cannot be told apart. Validates the payload first.
+   */
+  isQueued(request: JobRequestOf<Queue>): Promise<boolean>;
   /** Closes the BullMQ queue (not the connection, which the caller owns). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -155,6 +160,11 @@ export function createProducer<Queue extends QueueName>(
       const prepared = jobs.map((job) => prepare(job));
       const added = await bullQueue.addBulk(prepared);
       return added.map((job) => jobIdOf(job.id));
+    },
+    async isQueued(request) {
+      assertOpen();
+      const collapseId = prepare(request).opts.deduplication?.id;
+      return collapseId !== undefined && (await bullQueue.getDeduplicationJobId(collapseId)) != null;
     },
     close() {
       closing ??= bullQueue.close();

@@ -1,4 +1,4 @@
-import { QUEUE_NAMES, type QueueName } from '@inflow/contracts';
+import { QUEUE_NAMES } from '@inflow/contracts';
 import { createProducer } from '@inflow/queue';
 import type { Logger } from '@inflow/service-runtime';
 import type { Redis } from 'ioredis';
@@ -63,20 +63,15 @@ export async function composeCleanup(parts: CleanupParts): Promise<RunningCleanu
     prefix: env.QUEUE_PREFIX,
   });
   cleanupQueue.on('error', onError);
-  // Read only: whether a job is still queued (the redelivery check).
-  const watchedQueues = new Map<QueueName, Queue<unknown, unknown, string>>(
-    [QUEUE_NAMES.notifications, QUEUE_NAMES.roleSync].map((name) => {
-      const queue = new Queue<unknown, unknown, string>(name, {
-        connection: redis,
-        prefix: env.QUEUE_PREFIX,
-      });
-      queue.on('error', onError);
-      return [name, queue] as const;
-    }),
-  );
+  // Only asked whether a notification is still queued (the redelivery check); it adds nothing.
+  const notifications = createProducer(QUEUE_NAMES.notifications, {
+    connection: redis,
+    prefix: env.QUEUE_PREFIX,
+    onError,
+  });
   const closeQueues = async () => {
     await cleanupQueue.close();
-    for (const queue of watchedQueues.values()) await queue.close();
+    await notifications.close();
     await roleSync.close();
   };
 
@@ -96,8 +91,7 @@ export async function composeCleanup(parts: CleanupParts): Promise<RunningCleanu
 
   const redelivery = new OutboxRedeliveryService({
     outbox: parts.repositories.outbox,
-    isQueued: async (queue, collapseId) =>
-      (await watchedQueues.get(queue)?.getDeduplicationJobId(collapseId)) != null,
+    producers: { notifications, 'role-sync': roleSync },
     redeliverAfterMs: env.OUTBOX_REDELIVER_AFTER_MS,
     retentionMs: env.OUTBOX_RETENTION_MS,
     limit: env.CLEANUP_PAGE_SIZE,

@@ -9,7 +9,6 @@ import {
   uniqueRedisPrefix,
   type TestDatabase,
 } from '@inflow/testing';
-import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { MAX_REDELIVERIES, OutboxRedeliveryService } from './outbox-redelivery.service';
 import { arrangeGuild, snowflake, type ArrangedGuild } from './test/cleanup-fixture';
@@ -21,10 +20,8 @@ describe('outbox redelivery after Redis lost published jobs', () => {
   let guild: ArrangedGuild;
   let redis: Redis;
   let producer: Producer<'notifications'>;
-  let queue: Queue<unknown, unknown, string>;
   let service: OutboxRedeliveryService;
   let roleSyncProducer: Producer<'role-sync'>;
-  let roleSyncQueue: Queue<unknown, unknown, string>;
   const prefix = uniqueRedisPrefix('redelivery');
 
   beforeAll(async () => {
@@ -32,13 +29,10 @@ describe('outbox redelivery after Redis lost published jobs', () => {
     guild = await arrangeGuild(t, snowflake(7));
     redis = createRedisConnection(testEnv.redisUrl, { purpose: 'worker', name: 'redelivery-test' });
     producer = createProducer(QUEUE_NAMES.notifications, { connection: redis, prefix });
-    queue = new Queue(QUEUE_NAMES.notifications, { connection: redis, prefix });
     roleSyncProducer = createProducer(QUEUE_NAMES.roleSync, { connection: redis, prefix });
-    roleSyncQueue = new Queue(QUEUE_NAMES.roleSync, { connection: redis, prefix });
     service = new OutboxRedeliveryService({
       outbox: t.db.repositories.outbox,
-      isQueued: async (name, id) =>
-        (await (name === QUEUE_NAMES.roleSync ? roleSyncQueue : queue).getDeduplicationJobId(id)) != null,
+      producers: { notifications: producer, 'role-sync': roleSyncProducer },
       redeliverAfterMs: 10 * MINUTE,
       retentionMs: 7 * 24 * 60 * MINUTE,
       limit: 100,
@@ -47,9 +41,7 @@ describe('outbox redelivery after Redis lost published jobs', () => {
 
   afterAll(async () => {
     await producer.close();
-    await queue.close();
     await roleSyncProducer.close();
-    await roleSyncQueue.close();
     await deleteRedisKeys(prefix);
     await redis.quit();
     await t.drop();

@@ -1,11 +1,11 @@
-import { QUEUE_NAMES, jobIdFor, type QueueName } from '@inflow/contracts';
+import { JOB_CATALOG, type JobName, type QueueName } from '@inflow/contracts';
 import type { Repositories } from '@inflow/db';
-import { parseJobPayload } from '@inflow/queue';
+import type { JobRequestOf, Producer } from '@inflow/queue';
 
 export interface OutboxRedeliveryOptions {
   outbox: Pick<Repositories['outbox'], 'unconfirmedJobs' | 'republish' | 'prunePublished'>;
-  /** Whether `queue` still holds a job with this collapse id (waiting, delayed or active). */
-  isQueued: (queue: QueueName, collapseId: string) => Promise<boolean>;
+  /** The producers of the queues the redelivered jobs go to: they tell whether a job is still queued. */
+  producers: { [Queue in RedeliverableQueue]: Pick<Producer<Queue>, 'isQueued'> };
   /** A job published this long ago that has not run, and is no longer queued, was lost by Redis. */
   redeliverAfterMs: number;
   /** Published outbox rows older than this are deleted. */
@@ -29,11 +29,9 @@ export const MAX_REDELIVERIES = 3;
 /** How far back published rows are looked at, at least: the work stays bounded however large the outbox. */
 const MIN_LOOKBACK_MS = 3_600_000;
 
-/** The jobs whose effect can be checked in Postgres, and the queue each goes to. */
-const REDELIVERABLE = {
-  'notification.send': QUEUE_NAMES.notifications,
-  'role-sync.member': QUEUE_NAMES.roleSync,
-} as const;
+/** The jobs whose effect can be checked in Postgres (see OutboxRepository.unconfirmedJobs). */
+const REDELIVERABLE = new Set<string>(['notification.send', 'role-sync.member'] satisfies JobName[]);
+type RedeliverableQueue = 'notifications' | 'role-sync';
 
 /**
  * Makes published jobs survive a Redis that lost its data. The relay marks an outbox row published once
@@ -49,7 +47,7 @@ export class OutboxRedeliveryService {
   constructor(private readonly options: OutboxRedeliveryOptions) {}
 
   async run(now: Date): Promise<RedeliveryResult> {
-    const { outbox, isQueued, redeliverAfterMs, retentionMs, limit } = this.options;
+    const { outbox, redeliverAfterMs, retentionMs, limit } = this.options;
     const lookbackMs = Math.min(retentionMs, Math.max(MIN_LOOKBACK_MS, 6 * redeliverAfterMs));
     const unconfirmed = await outbox.unconfirmedJobs({
       publishedAfter: new Date(now.getTime() - lookbackMs),
@@ -59,21 +57,21 @@ export class OutboxRedeliveryService {
     });
     const lost: string[] = [];
     for (const row of unconfirmed) {
-      if (!(await this.stillQueued(row.jobName, row.payload, isQueued))) lost.push(row.id);
+      if (!(await this.stillQueued(row.jobName, row.payload))) lost.push(row.id);
     }
     const republished = await outbox.republish(lost);
     const pruned = await outbox.prunePublished(new Date(now.getTime() - retentionMs));
     return { unconfirmed: unconfirmed.length, republished, pruned };
   }
 
-  private async stillQueued(
-    jobName: string,
-    payload: unknown,
-    isQueued: OutboxRedeliveryOptions['isQueued'],
-  ): Promise<boolean> {
-    if (!Object.hasOwn(REDELIVERABLE, jobName)) return true;
-    const name = jobName as keyof typeof REDELIVERABLE;
-    const collapseId = jobIdFor(name, parseJobPayload(name, payload));
-    return collapseId !== undefined && isQueued(REDELIVERABLE[name], collapseId);
+  private stillQueued(jobName: string, payload: unknown): Promise<boolean> {
+    if (!REDELIVERABLE.has(jobName)) return Promise.resolve(true);
+    const name = jobName as JobName;
+    // Routed by the job's own catalog entry, as the outbox relay does.
+    const producer = this.options.producers[JOB_CATALOG[name].queue as RedeliverableQueue] as Pick<
+      Producer<QueueName>,
+      'isQueued'
+    >;
+    return producer.isQueued({ name, payload } as JobRequestOf<QueueName>);
   }
 }
