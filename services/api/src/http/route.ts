@@ -60,7 +60,10 @@ export function defineRoute<Body = undefined, Params = Record<string, never>, Qu
   return route as unknown as RouteDefinition;
 }
 
+// Built once: zod compiles an object schema's parser on its first use, so a schema made per request would be
+// compiled per request.
 const emptyObject = z.strictObject({});
+const noParams = z.object({});
 
 /**
  * Mounts routes on a router: merchant routes behind `merchantMiddleware` (authentication, rate limit);
@@ -76,7 +79,7 @@ export function mountRoutes(
     router[route.method](route.path, ...guards, async (req: Request, res: Response) => {
       const nul = [req.params, req.query, req.body].flatMap((part) => nulFields(part));
       if (nul.length > 0) throw problems.validation(nul.slice(0, 20));
-      const params = parseOrProblem(route.params ?? z.object({}), req.params);
+      const params = parseOrProblem(route.params ?? noParams, req.params);
       const query = parseOrProblem(route.query ?? emptyObject, { ...(req.query as Record<string, unknown>) });
       let body: unknown = undefined;
       if (route.body !== undefined) {
