@@ -24,8 +24,12 @@ export type { ActivePortalSession } from './repositories/portal-session.reposito
 export type { DashboardSession } from './repositories/dashboard-session.repository';
 export {
   ingestionKey,
+  STALE_BATCH_SQLSTATE,
   type EventToRecord,
+  type IngestionCustomer,
   type IngestionOffer,
-  type LockedSubscription,
+  type IngestionSnapshot,
+  type IngestionSubscription,
+  type IngestionWrite,
   type MerchantKey,
 } from './repositories/event-ingestion.repository';

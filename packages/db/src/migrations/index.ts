@@ -5,6 +5,7 @@ import { CustomerPortal1764500000000 } from './1764500000000-customer-portal';
 import { Dashboard1764600000000 } from './1764600000000-dashboard';
 import { Operators1764700000000 } from './1764700000000-operators';
 import { OutboxRedelivery1764800000000 } from './1764800000000-outbox-redelivery';
+import { IngestionGuard1764900000000 } from './1764900000000-ingestion-guard';
 
 /** Every migration, oldest first. Each is reviewed SQL; none is generated at run time. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Dashboard1764600000000,
   Operators1764700000000,
   OutboxRedelivery1764800000000,
+  IngestionGuard1764900000000,
 ];

@@ -12,8 +12,8 @@ export interface IngestionOffer {
   gracePeriodDays: number;
 }
 
-/** A subscription locked for the batch's transaction, with what ingestion needs of its customer and offer. */
-export interface LockedSubscription {
+/** A subscription as the batch read it, with what ingestion needs of its customer and offer. */
+export interface IngestionSubscription {
   id: string;
   merchantId: string;
   externalId: string;
@@ -28,15 +28,15 @@ export interface LockedSubscription {
   lastEventId: string;
   offerGracePeriodDays: number;
   offerGuildId: string | null;
+  /** The row version read (Postgres' xmin): the write applies only if nobody changed the row since. */
+  version: string;
 }
 
-export interface EventToRecord {
-  merchantId: string;
-  externalId: string;
-  type: string;
-  occurredAt: Date;
-  bodyHash: Buffer;
-  body: unknown;
+/** A customer as the batch read it, with the Discord user it linked, if any. */
+export interface IngestionCustomer {
+  id: string;
+  email: string | null;
+  linkedUserId: string | null;
 }
 
 export interface MerchantKey {
@@ -44,255 +44,251 @@ export interface MerchantKey {
   externalId: string;
 }
 
+/** What a batch of events needs to know before it decides anything, by {@link ingestionKey}. */
+export interface IngestionSnapshot {
+  offers: Map<string, IngestionOffer>;
+  subscriptions: Map<string, IngestionSubscription>;
+  /** Body hashes of the events this merchant sent before. */
+  recordedEvents: Map<string, Buffer>;
+  customers: Map<string, IngestionCustomer>;
+}
+
+export interface IngestionSnapshotRequest {
+  offers: readonly { merchantId: string; offerId: string }[];
+  subscriptions: readonly MerchantKey[];
+  events: readonly MerchantKey[];
+  customers: readonly MerchantKey[];
+}
+
+export interface EventToRecord extends MerchantKey {
+  id: string;
+  type: string;
+  occurredAt: Date;
+  bodyHash: Buffer;
+  body: unknown;
+  subscriptionId: string;
+  /** False when the event was older than the last one applied: recorded, state unchanged. */
+  applied: boolean;
+}
+
+/** Everything a batch writes. Ids of new rows are chosen by the caller, so nothing waits for them. */
+export interface IngestionWrite {
+  newCustomers: readonly (MerchantKey & { id: string; email: string | null })[];
+  customerEmails: readonly { id: string; email: string }[];
+  newSubscriptions: readonly (MerchantKey & { id: string; customerId: string; state: SubscriptionWrite })[];
+  changedSubscriptions: readonly { id: string; version: string; state: SubscriptionWrite }[];
+  events: readonly EventToRecord[];
+  jobs: readonly NewOutboxRow[];
+}
+
 const key = (merchantId: string, externalId: string) => `${merchantId}\u0000${externalId}`;
+const byKey = <T extends MerchantKey>(rows: readonly T[]): T[] =>
+  [...rows].sort((a, b) => (key(a.merchantId, a.externalId) < key(b.merchantId, b.externalId) ? -1 : 1));
+const date = (value: string | null): Date | null => (value === null ? null : new Date(value));
+
+/** Raised by the write when a row the batch read changed before it wrote (SQLSTATE 40001: read again). */
+export const STALE_BATCH_SQLSTATE = '40001';
 
 /**
- * Event ingestion in bulk: each method is one statement for a whole batch of events, so that a batch of
- * any size costs the same handful of round trips. Rows are written in key order, so concurrent batches
- * take their locks in the same order and cannot deadlock on them. All within the caller's transaction.
+ * Event ingestion in bulk, in two statements per batch whatever its size: one reads all the batch needs
+ * (offers, subscriptions with their row versions, events sent before, customers), one writes all of it.
+ * The write is one statement, so it is atomic without a transaction around both, and it checks what the
+ * read saw: a subscription changed since (its version), or a subscription, customer or event created since,
+ * aborts the whole statement with SQLSTATE 40001 and the caller reads again. Rows are written in key order,
+ * so concurrent batches take their locks in the same order.
  */
 export class EventIngestionRepository {
   constructor(private readonly manager: EntityManager) {}
 
-  /** The offers named, by merchant and id (ids that are not uuids simply match nothing). */
-  async offers(
-    pairs: readonly { merchantId: string; offerId: string }[],
-  ): Promise<Map<string, IngestionOffer>> {
-    const rows = await this.manager.query<
+  async snapshot(request: IngestionSnapshotRequest): Promise<IngestionSnapshot> {
+    const [row] = await this.manager.query<
       Array<{
-        merchant_id: string;
-        id: string;
-        discord_guild_id: string | null;
-        discord_role_id: string | null;
-        grace_period_days: number;
+        offers: Array<{
+          merchantId: string;
+          id: string;
+          discordGuildId: string | null;
+          discordRoleId: string | null;
+          gracePeriodDays: number;
+        }>;
+        subscriptions: Array<{
+          id: string;
+          merchantId: string;
+          externalId: string;
+          customerId: string;
+          customerExternalId: string;
+          offerId: string;
+          status: SubscriptionStatus;
+          currentPeriodEnd: string | null;
+          cancelAtPeriodEnd: boolean;
+          pastDueSince: string | null;
+          lastEventAt: string;
+          lastEventId: string;
+          offerGracePeriodDays: number;
+          offerGuildId: string | null;
+          version: string;
+        }>;
+        events: Array<{ merchantId: string; externalId: string; bodyHash: string }>;
+        customers: Array<{
+          merchantId: string;
+          externalId: string;
+          id: string;
+          email: string | null;
+          linkedUserId: string | null;
+        }>;
       }>
     >(
-      `SELECT o.merchant_id, o.id, o.discord_guild_id, o.discord_role_id, o.grace_period_days
-         FROM unnest($1::uuid[], $2::text[]) AS wanted(merchant_id, offer_id)
-         JOIN offer o ON o.merchant_id = wanted.merchant_id
-                     AND o.id::text = wanted.offer_id`,
-      [pairs.map((p) => p.merchantId), pairs.map((p) => p.offerId)],
-    );
-    return new Map(
-      rows.map((row) => [
-        key(row.merchant_id, row.id),
-        {
-          merchantId: row.merchant_id,
-          id: row.id,
-          discordGuildId: row.discord_guild_id,
-          discordRoleId: row.discord_role_id,
-          gracePeriodDays: row.grace_period_days,
-        },
-      ]),
-    );
-  }
-
-  /** Locks the subscriptions named (those that exist), in key order. */
-  async lockSubscriptions(keys: readonly MerchantKey[]): Promise<Map<string, LockedSubscription>> {
-    const sorted = [...keys].sort((a, b) =>
-      key(a.merchantId, a.externalId) < key(b.merchantId, b.externalId) ? -1 : 1,
-    );
-    const rows = await this.manager.query<
-      Array<{
-        id: string;
-        merchant_id: string;
-        external_id: string;
-        customer_id: string;
-        customer_external_id: string;
-        offer_id: string;
-        status: SubscriptionStatus;
-        current_period_end: Date | null;
-        cancel_at_period_end: boolean;
-        past_due_since: Date | null;
-        last_event_at: Date;
-        last_event_id: string;
-        grace_period_days: number;
-        discord_guild_id: string | null;
-      }>
-    >(
-      `SELECT s.id, s.merchant_id, s.external_id, s.customer_id, c.external_id AS customer_external_id, s.offer_id, s.status,
-              s.current_period_end, s.cancel_at_period_end, s.past_due_since, s.last_event_at, s.last_event_id,
-              o.grace_period_days, o.discord_guild_id
-         FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS wanted(merchant_id, external_id, n)
-         JOIN subscription s ON s.merchant_id = wanted.merchant_id AND s.external_id = wanted.external_id
-         JOIN customer c ON c.id = s.customer_id
-         JOIN offer o ON o.id = s.offer_id
-        ORDER BY wanted.n
-          FOR UPDATE OF s`,
-      [sorted.map((k) => k.merchantId), sorted.map((k) => k.externalId)],
-    );
-    return new Map(
-      rows.map((row) => [
-        key(row.merchant_id, row.external_id),
-        {
-          id: row.id,
-          merchantId: row.merchant_id,
-          externalId: row.external_id,
-          customerId: row.customer_id,
-          customerExternalId: row.customer_external_id,
-          offerId: row.offer_id,
-          status: row.status,
-          currentPeriodEnd: row.current_period_end,
-          cancelAtPeriodEnd: row.cancel_at_period_end,
-          pastDueSince: row.past_due_since,
-          lastEventAt: row.last_event_at,
-          lastEventId: row.last_event_id,
-          offerGracePeriodDays: row.grace_period_days,
-          offerGuildId: row.discord_guild_id,
-        },
-      ]),
-    );
-  }
-
-  /**
-   * Records the events that are new; returns the ids of those recorded, by key. An event this merchant
-   * sent before is not recorded again: `existing` gives its stored body hash.
-   */
-  async recordEvents(
-    events: readonly EventToRecord[],
-  ): Promise<{ recorded: Map<string, string>; existing: Map<string, Buffer> }> {
-    const sorted = [...events].sort((a, b) =>
-      key(a.merchantId, a.externalId) < key(b.merchantId, b.externalId) ? -1 : 1,
-    );
-    const inserted = await this.manager.query<
-      Array<{ merchant_id: string; external_id: string; id: string }>
-    >(
-      `INSERT INTO inbound_event (merchant_id, external_id, type, occurred_at, body_hash, body, applied)
-       SELECT merchant_id, external_id, type, occurred_at, body_hash, body, false
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::bytea[], $6::jsonb[])
-              AS e(merchant_id, external_id, type, occurred_at, body_hash, body)
-       ON CONFLICT (merchant_id, external_id) DO NOTHING
-       RETURNING merchant_id, external_id, id`,
+      `SELECT
+         (SELECT coalesce(json_agg(json_build_object(
+                   'merchantId', o.merchant_id, 'id', o.id, 'discordGuildId', o.discord_guild_id,
+                   'discordRoleId', o.discord_role_id, 'gracePeriodDays', o.grace_period_days)), '[]')
+            FROM unnest($1::uuid[], $2::text[]) AS wanted(merchant_id, offer_id)
+            JOIN offer o ON o.merchant_id = wanted.merchant_id AND o.id::text = wanted.offer_id) AS offers,
+         (SELECT coalesce(json_agg(json_build_object(
+                   'id', s.id, 'merchantId', s.merchant_id, 'externalId', s.external_id, 'customerId', s.customer_id,
+                   'customerExternalId', c.external_id, 'offerId', s.offer_id, 'status', s.status,
+                   'currentPeriodEnd', s.current_period_end, 'cancelAtPeriodEnd', s.cancel_at_period_end,
+                   'pastDueSince', s.past_due_since, 'lastEventAt', s.last_event_at, 'lastEventId', s.last_event_id,
+                   'offerGracePeriodDays', o.grace_period_days, 'offerGuildId', o.discord_guild_id,
+                   'version', s.xmin::text)), '[]')
+            FROM unnest($3::uuid[], $4::text[]) AS wanted(merchant_id, external_id)
+            JOIN subscription s ON s.merchant_id = wanted.merchant_id AND s.external_id = wanted.external_id
+            JOIN customer c ON c.id = s.customer_id
+            JOIN offer o ON o.id = s.offer_id) AS subscriptions,
+         (SELECT coalesce(json_agg(json_build_object(
+                   'merchantId', i.merchant_id, 'externalId', i.external_id, 'bodyHash', encode(i.body_hash, 'hex'))), '[]')
+            FROM unnest($5::uuid[], $6::text[]) AS wanted(merchant_id, external_id)
+            JOIN inbound_event i ON i.merchant_id = wanted.merchant_id AND i.external_id = wanted.external_id) AS events,
+         (SELECT coalesce(json_agg(json_build_object(
+                   'merchantId', c.merchant_id, 'externalId', c.external_id, 'id', c.id, 'email', c.email,
+                   'linkedUserId', l.discord_user_id)), '[]')
+            FROM unnest($7::uuid[], $8::text[]) AS wanted(merchant_id, external_id)
+            JOIN customer c ON c.merchant_id = wanted.merchant_id AND c.external_id = wanted.external_id
+            LEFT JOIN discord_link l ON l.customer_id = c.id) AS customers`,
       [
-        sorted.map((e) => e.merchantId),
-        sorted.map((e) => e.externalId),
-        sorted.map((e) => e.type),
-        sorted.map((e) => e.occurredAt),
-        sorted.map((e) => e.bodyHash),
-        sorted.map((e) => JSON.stringify(e.body)),
+        request.offers.map((o) => o.merchantId),
+        request.offers.map((o) => o.offerId),
+        ...keyArrays(request.subscriptions),
+        ...keyArrays(request.events),
+        ...keyArrays(request.customers),
       ],
     );
-    const recorded = new Map(inserted.map((row) => [key(row.merchant_id, row.external_id), row.id]));
-    const missing = sorted.filter((e) => !recorded.has(key(e.merchantId, e.externalId)));
-    const existing = new Map<string, Buffer>();
-    if (missing.length > 0) {
-      // Recorded before, possibly by a transaction that committed after this statement's snapshot began:
-      // this separate statement sees it.
-      const rows = await this.manager.query<
-        Array<{ merchant_id: string; external_id: string; body_hash: Buffer }>
-      >(
-        `SELECT i.merchant_id, i.external_id, i.body_hash
-           FROM unnest($1::uuid[], $2::text[]) AS wanted(merchant_id, external_id)
-           JOIN inbound_event i ON i.merchant_id = wanted.merchant_id AND i.external_id = wanted.external_id`,
-        [missing.map((e) => e.merchantId), missing.map((e) => e.externalId)],
-      );
-      for (const row of rows) existing.set(key(row.merchant_id, row.external_id), row.body_hash);
-    }
-    return { recorded, existing };
+    if (row === undefined) throw new Error('the ingestion snapshot returned no row');
+    return {
+      offers: new Map(row.offers.map((o) => [key(o.merchantId, o.id), o])),
+      subscriptions: new Map(
+        row.subscriptions.map((s) => [
+          key(s.merchantId, s.externalId),
+          {
+            ...s,
+            currentPeriodEnd: date(s.currentPeriodEnd),
+            pastDueSince: date(s.pastDueSince),
+            lastEventAt: new Date(s.lastEventAt),
+          },
+        ]),
+      ),
+      recordedEvents: new Map(
+        row.events.map((e) => [key(e.merchantId, e.externalId), Buffer.from(e.bodyHash, 'hex')]),
+      ),
+      customers: new Map(
+        row.customers.map((c) => [
+          key(c.merchantId, c.externalId),
+          { id: c.id, email: c.email, linkedUserId: c.linkedUserId },
+        ]),
+      ),
+    };
   }
 
   /**
-   * Creates or updates the customers named (a later e-mail replaces an earlier one; none keeps it). Returns
-   * each one's id and the Discord user it linked, if any, in the same round trip.
+   * Writes a batch in one statement. Throws SQLSTATE 40001 ({@link STALE_BATCH_SQLSTATE}), having written
+   * nothing, when a row the snapshot read changed or a row it did not see was created since.
    */
-  async upsertCustomers(
-    customers: readonly (MerchantKey & { email: string | null })[],
-  ): Promise<Map<string, { id: string; linkedUserId: string | null }>> {
-    const sorted = [...customers].sort((a, b) =>
-      key(a.merchantId, a.externalId) < key(b.merchantId, b.externalId) ? -1 : 1,
-    );
-    const rows = await this.manager.query<
-      Array<{ merchant_id: string; external_id: string; id: string; discord_user_id: string | null }>
-    >(
-      `WITH upserted AS (
-         INSERT INTO customer (merchant_id, external_id, email)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
-         ON CONFLICT (merchant_id, external_id) DO UPDATE
-            SET email = COALESCE(EXCLUDED.email, customer.email),
-                updated_at = CASE WHEN EXCLUDED.email IS NOT NULL AND EXCLUDED.email IS DISTINCT FROM customer.email
-                                  THEN now() ELSE customer.updated_at END
-         RETURNING merchant_id, external_id, id)
-       SELECT u.merchant_id, u.external_id, u.id, l.discord_user_id
-         FROM upserted u
-         LEFT JOIN discord_link l ON l.customer_id = u.id`,
-      [sorted.map((c) => c.merchantId), sorted.map((c) => c.externalId), sorted.map((c) => c.email)],
-    );
-    return new Map(
-      rows.map((row) => [
-        key(row.merchant_id, row.external_id),
-        { id: row.id, linkedUserId: row.discord_user_id },
-      ]),
-    );
-  }
-
-  /**
-   * Creates subscriptions and writes the new state of existing ones (locked by this transaction), in one
-   * statement. Returns the ids of those created by key; a key that exists by now is left alone and
-   * missing from the result.
-   */
-  async writeSubscriptions(
-    inserts: readonly (MerchantKey & { customerId: string; state: SubscriptionWrite })[],
-    updates: readonly { id: string; state: SubscriptionWrite }[],
-  ): Promise<Map<string, string>> {
-    if (inserts.length === 0 && updates.length === 0) return new Map();
-    const sorted = [...inserts].sort((a, b) =>
-      key(a.merchantId, a.externalId) < key(b.merchantId, b.externalId) ? -1 : 1,
-    );
-    const inserted = await this.manager.query<
-      Array<{ merchant_id: string; external_id: string; id: string }>
-    >(
-      `WITH updated AS (
+  async write(batch: IngestionWrite): Promise<void> {
+    const newCustomers = byKey(batch.newCustomers);
+    const customerEmails = [...batch.customerEmails].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const newSubscriptions = byKey(batch.newSubscriptions);
+    const changedSubscriptions = [...batch.changedSubscriptions].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const events = byKey(batch.events);
+    await this.manager.query(
+      `WITH new_customers AS (
+         INSERT INTO customer (id, merchant_id, external_id, email)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[])
+         ON CONFLICT (merchant_id, external_id) DO NOTHING
+         RETURNING 1),
+       customer_emails AS (
+         UPDATE customer c SET email = u.email, updated_at = now()
+           FROM unnest($5::uuid[], $6::text[]) AS u(id, email)
+          WHERE c.id = u.id AND c.email IS DISTINCT FROM u.email
+          RETURNING 1),
+       new_subscriptions AS (
+         INSERT INTO subscription (id, merchant_id, external_id, customer_id, offer_id, status, current_period_end,
+                                   cancel_at_period_end, past_due_since, access_ends_at, last_event_at, last_event_id)
+         SELECT * FROM unnest($7::uuid[], $8::uuid[], $9::text[], $10::uuid[], $11::uuid[], $12::text[],
+                              $13::timestamptz[], $14::boolean[], $15::timestamptz[], $16::timestamptz[],
+                              $17::timestamptz[], $18::text[])
+         ON CONFLICT (merchant_id, external_id) DO NOTHING
+         RETURNING 1),
+       changed_subscriptions AS (
          UPDATE subscription s
             SET offer_id = u.offer_id, status = u.status, current_period_end = u.current_period_end,
                 cancel_at_period_end = u.cancel_at_period_end, past_due_since = u.past_due_since,
                 access_ends_at = u.access_ends_at, last_event_at = u.last_event_at, last_event_id = u.last_event_id,
                 updated_at = now()
-           FROM unnest($12::uuid[], $13::uuid[], $14::text[], $15::timestamptz[], $16::boolean[], $17::timestamptz[],
-                       $18::timestamptz[], $19::timestamptz[], $20::text[])
-                AS u(id, offer_id, status, current_period_end, cancel_at_period_end, past_due_since, access_ends_at,
-                     last_event_at, last_event_id)
-          WHERE s.id = u.id
-          RETURNING 1)
-       INSERT INTO subscription (merchant_id, external_id, customer_id, offer_id, status, current_period_end,
-                                 cancel_at_period_end, past_due_since, access_ends_at, last_event_at, last_event_id)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::timestamptz[], $7::boolean[],
-                            $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[])
-       ON CONFLICT (merchant_id, external_id) DO NOTHING
-       RETURNING merchant_id, external_id, id`,
+           FROM unnest($19::uuid[], $20::text[], $21::uuid[], $22::text[], $23::timestamptz[], $24::boolean[],
+                       $25::timestamptz[], $26::timestamptz[], $27::timestamptz[], $28::text[])
+                AS u(id, version, offer_id, status, current_period_end, cancel_at_period_end, past_due_since,
+                     access_ends_at, last_event_at, last_event_id)
+          WHERE s.id = u.id AND s.xmin::text = u.version
+          RETURNING 1),
+       events AS (
+         INSERT INTO inbound_event (id, merchant_id, external_id, type, occurred_at, body_hash, body,
+                                    subscription_id, applied)
+         SELECT * FROM unnest($29::uuid[], $30::uuid[], $31::text[], $32::text[], $33::timestamptz[], $34::bytea[],
+                              $35::jsonb[], $36::uuid[], $37::boolean[])
+         ON CONFLICT (merchant_id, external_id) DO NOTHING
+         RETURNING 1),
+       jobs AS (
+         INSERT INTO outbox (job_name, payload) SELECT * FROM unnest($38::text[], $39::jsonb[]) RETURNING 1)
+       SELECT CASE WHEN (SELECT count(*) FROM new_customers) <> $40
+                     OR (SELECT count(*) FROM new_subscriptions) <> $41
+                     OR (SELECT count(*) FROM changed_subscriptions) <> $42
+                     OR (SELECT count(*) FROM events) <> $43
+                   THEN ingestion_batch_stale() ELSE true END AS written,
+              (SELECT count(*) FROM customer_emails) AS emails,
+              (SELECT count(*) FROM jobs) AS jobs`,
       [
-        sorted.map((r) => r.merchantId),
-        sorted.map((r) => r.externalId),
-        sorted.map((r) => r.customerId),
-        ...stateArrays(sorted.map((r) => r.state)),
-        updates.map((r) => r.id),
-        ...stateArrays(updates.map((r) => r.state)),
+        newCustomers.map((c) => c.id),
+        ...keyArrays(newCustomers),
+        newCustomers.map((c) => c.email),
+        customerEmails.map((c) => c.id),
+        customerEmails.map((c) => c.email),
+        newSubscriptions.map((s) => s.id),
+        ...keyArrays(newSubscriptions),
+        newSubscriptions.map((s) => s.customerId),
+        ...stateArrays(newSubscriptions.map((s) => s.state)),
+        changedSubscriptions.map((s) => s.id),
+        changedSubscriptions.map((s) => s.version),
+        ...stateArrays(changedSubscriptions.map((s) => s.state)),
+        events.map((e) => e.id),
+        ...keyArrays(events),
+        events.map((e) => e.type),
+        events.map((e) => e.occurredAt),
+        events.map((e) => e.bodyHash),
+        events.map((e) => JSON.stringify(e.body)),
+        events.map((e) => e.subscriptionId),
+        events.map((e) => e.applied),
+        batch.jobs.map((job) => job.jobName),
+        batch.jobs.map((job) => JSON.stringify(job.payload)),
+        newCustomers.length,
+        newSubscriptions.length,
+        changedSubscriptions.length,
+        events.length,
       ],
     );
-    return new Map(inserted.map((row) => [key(row.merchant_id, row.external_id), row.id]));
   }
+}
 
-  /** Records each event's outcome and writes the jobs they need, in one statement. */
-  async finish(
-    outcomes: readonly { inboundEventId: string; subscriptionId: string; applied: boolean }[],
-    jobs: readonly NewOutboxRow[],
-  ): Promise<void> {
-    await this.manager.query(
-      `WITH outcome AS (
-         UPDATE inbound_event i SET subscription_id = o.subscription_id, applied = o.applied
-           FROM unnest($1::uuid[], $2::uuid[], $3::boolean[]) AS o(id, subscription_id, applied)
-          WHERE i.id = o.id
-          RETURNING 1)
-       INSERT INTO outbox (job_name, payload)
-       SELECT * FROM unnest($4::text[], $5::jsonb[])`,
-      [
-        outcomes.map((o) => o.inboundEventId),
-        outcomes.map((o) => o.subscriptionId),
-        outcomes.map((o) => o.applied),
-        jobs.map((job) => job.jobName),
-        jobs.map((job) => JSON.stringify(job.payload)),
-      ],
-    );
-  }
+function keyArrays(keys: readonly MerchantKey[]): [string[], string[]] {
+  return [keys.map((k) => k.merchantId), keys.map((k) => k.externalId)];
 }
 
 /** Subscription states as the column arrays offer_id … last_event_id for unnest. */

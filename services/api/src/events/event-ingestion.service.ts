@@ -6,13 +6,14 @@ import {
   type SubscriptionEventFacts,
   type SubscriptionState,
 } from '@inflow/contracts';
+import { randomUUID } from 'node:crypto';
 import {
   ingestionKey,
+  STALE_BATCH_SQLSTATE,
   type Database,
-  type IngestionOffer,
-  type LockedSubscription,
+  type IngestionSnapshot,
+  type IngestionWrite,
   type NewOutboxRow,
-  type Repositories,
   type SubscriptionWrite,
 } from '@inflow/db';
 import { problems, type ProblemError } from '../http/problem';
@@ -25,12 +26,11 @@ export interface IngestResult {
 }
 
 export interface EventIngestionOptions {
-  /** Events written in one transaction at most. Default 100. */
+  /** Events written in one batch at most. Default 100. */
   maxBatch?: number;
   /**
-   * Transactions in flight at once (each holds a database connection). Default 1: the next batch gathers
-   * while one commits, which on the bench machine beat 2 and 4 in flight (1,674–1,824 events/s against
-   * 1,533–1,580 and 1,643): fewer, larger batches cost fewer round trips per event.
+   * Batches in flight at once. Default 1: the next batch gathers while one is written, so a loaded api
+   * writes fewer, larger batches, and batches of one api never race each other for the same rows.
    */
   maxInFlight?: number;
 }
@@ -43,8 +43,8 @@ const NOTIFYING_EVENTS: ReadonlySet<MerchantEventType> = new Set([
   'subscription.canceled',
 ]);
 
-/** Postgres errors worth running the same batch again for: deadlock, serialization, a lost insert race. */
-const TRANSIENT_SQLSTATES = new Set(['40P01', '40001']);
+/** Postgres errors worth running the same batch again for: deadlock; rows changed since the batch read them. */
+const TRANSIENT_SQLSTATES = new Set(['40P01', STALE_BATCH_SQLSTATE]);
 
 interface Submission {
   merchantId: string;
@@ -54,23 +54,26 @@ interface Submission {
   reject: (error: unknown) => void;
 }
 
+/** Tries of one batch when rows change under it, before it is split into single events. */
+const MAX_ATTEMPTS = 5;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 type Outcome = { status: 200 | 202 } | { problem: ProblemError };
 
 /** A subscription as the batch sees it while applying its events in order. */
 interface Tracked {
-  /** Null until written: created by this batch. */
-  id: string | null;
-  isNew: boolean;
-  customerId: string | null;
-  customerExternalId: string;
+  /** Chosen by the api for a subscription this batch creates. */
+  id: string;
+  /** The row version read; null for a subscription this batch creates. */
+  version: string | null;
+  customerId: string;
   offerId: string;
   offerGuildId: string | null;
   offerGracePeriodDays: number;
   state: SubscriptionState;
   changed: boolean;
 }
-
-class LostInsertRace extends Error {}
 
 const unknownOffer = () =>
   problems.unprocessable(
@@ -103,14 +106,15 @@ function write(state: SubscriptionState, offerId: string, gracePeriodDays: numbe
 
 /**
  * Takes merchant events: records each, applies it to its subscription unless it is older than the last
- * applied one, and writes the jobs it needs (role sync, notification) to the outbox, in one transaction.
+ * applied one, and writes the jobs it needs (role sync, notification) to the outbox, all at once.
  * Idempotent by event id: the same body again answers the same, a different body 409.
  *
- * Events arriving together share a transaction (group commit): while `maxInFlight` transactions run,
- * new events wait and then go in the next one, which costs the same few bulk statements however many
- * events it holds. An idle api sends each event on at once, so batching adds no latency; a loaded one
- * spends a commit on many events. Rows are written in key order, so concurrent batches cannot deadlock;
- * a batch that fails is retried, then split, so one bad event never fails its neighbours.
+ * Events arriving together share a batch (group commit): while `maxInFlight` batches run, new events
+ * wait and then go in the next one. A batch costs two statements however many events it holds: one reads
+ * what it needs, one writes everything, atomically, unless a row it read changed meanwhile (another api
+ * replica): then nothing is written and the batch runs again. An idle api sends each event on at once, so
+ * batching adds no latency; a loaded one spends a commit on many events. A batch that keeps failing is
+ * split, so one bad event never fails its neighbours.
  */
 export class EventIngestionService {
   private readonly waiting: Submission[] = [];
@@ -152,8 +156,11 @@ export class EventIngestionService {
       try {
         outcomes = await this.process(batch);
       } catch (error) {
-        const transient = error instanceof LostInsertRace || TRANSIENT_SQLSTATES.has(sqlState(error) ?? '');
-        if (transient && attempt < 4) continue;
+        if (TRANSIENT_SQLSTATES.has(sqlState(error) ?? '') && attempt < MAX_ATTEMPTS) {
+          // Another api wrote the same rows: let it finish before reading them again.
+          await sleep(Math.random() * 5 * attempt);
+          continue;
+        }
         if (batch.length > 1) {
           for (const one of batch) await this.settle([one]);
           return;
@@ -181,63 +188,41 @@ export class EventIngestionService {
       if (!firsts.has(id)) firsts.set(id, submission);
     }
     const primaries = [...firsts.values()];
-
-    // The offers are read on another connection while the transaction begins: one round trip less in
-    // series. Read inside it they would be no fresher (the transaction does not lock them).
-    const offersRead = this.db.repositories.eventIngestion.offers(
-      primaries.map((s) => ({ merchantId: s.merchantId, offerId: s.event.subscription.offerId })),
-    );
-    offersRead.catch(() => undefined);
-    await this.db.transaction(async (repos) => {
-      const ingestion = repos.eventIngestion;
-      const offers = await offersRead;
-      const valid = primaries.filter((s) => {
-        if (offers.has(ingestionKey(s.merchantId, s.event.subscription.offerId))) return true;
-        outcomes.set(s, { problem: unknownOffer() });
-        return false;
-      });
-      const subscriptionKey = (s: Submission) => ingestionKey(s.merchantId, s.event.subscription.id);
-      const locked = await ingestion.lockSubscriptions(
-        valid.map((s) => ({ merchantId: s.merchantId, externalId: s.event.subscription.id })),
-      );
-
-      // A subscription belongs to one customer: refuse an event naming another, before writing anything for it.
-      const owner = new Map<string, string>([...locked].map(([k, sub]) => [k, sub.customerExternalId]));
-      const consistent = valid.filter((s) => {
-        const current = owner.get(subscriptionKey(s));
-        if (current === undefined) owner.set(subscriptionKey(s), s.event.subscription.customer.id);
-        else if (current !== s.event.subscription.customer.id) {
-          outcomes.set(s, { problem: customerMismatch(s.event.subscription.id) });
-          return false;
-        }
-        return true;
-      });
-
-      const { recorded, existing } = await ingestion.recordEvents(
-        consistent.map((s) => ({
-          merchantId: s.merchantId,
-          externalId: s.event.id,
-          type: s.event.type,
-          occurredAt: new Date(s.event.occurredAt),
-          bodyHash: s.bodyHash,
-          body: s.event,
-        })),
-      );
-      const fresh = consistent.filter((s) => {
-        const id = ingestionKey(s.merchantId, s.event.id);
-        if (recorded.has(id)) return true;
-        const hash = existing.get(id);
-        outcomes.set(
-          s,
-          hash !== undefined && hash.equals(s.bodyHash)
-            ? { status: 200 }
-            : { problem: eventIdReused(s.event.id) },
-        );
-        return false;
-      });
-      if (fresh.length > 0) await this.apply(repos, fresh, offers, locked, recorded, subscriptionKey);
-      for (const s of fresh) outcomes.set(s, { status: 202 });
+    const keyOf = (s: Submission, externalId: string) => ({ merchantId: s.merchantId, externalId });
+    const snapshot = await this.db.repositories.eventIngestion.snapshot({
+      offers: primaries.map((s) => ({ merchantId: s.merchantId, offerId: s.event.subscription.offerId })),
+      subscriptions: primaries.map((s) => keyOf(s, s.event.subscription.id)),
+      events: primaries.map((s) => keyOf(s, s.event.id)),
+      customers: primaries.map((s) => keyOf(s, s.event.subscription.customer.id)),
     });
+
+    const valid = primaries.filter((s) => {
+      if (snapshot.offers.has(ingestionKey(s.merchantId, s.event.subscription.offerId))) return true;
+      outcomes.set(s, { problem: unknownOffer() });
+      return false;
+    });
+    // A subscription belongs to one customer: refuse an event naming another, before writing anything for it.
+    const owner = new Map<string, string>(
+      [...snapshot.subscriptions].map(([k, sub]) => [k, sub.customerExternalId]),
+    );
+    const consistent = valid.filter((s) => {
+      const subscriptionKey = ingestionKey(s.merchantId, s.event.subscription.id);
+      const current = owner.get(subscriptionKey);
+      if (current === undefined) owner.set(subscriptionKey, s.event.subscription.customer.id);
+      else if (current !== s.event.subscription.customer.id) {
+        outcomes.set(s, { problem: customerMismatch(s.event.subscription.id) });
+        return false;
+      }
+      return true;
+    });
+    const fresh = consistent.filter((s) => {
+      const hash = snapshot.recordedEvents.get(ingestionKey(s.merchantId, s.event.id));
+      if (hash === undefined) return true;
+      outcomes.set(s, hash.equals(s.bodyHash) ? { status: 200 } : { problem: eventIdReused(s.event.id) });
+      return false;
+    });
+    if (fresh.length > 0) await this.db.repositories.eventIngestion.write(plan(fresh, snapshot));
+    for (const s of fresh) outcomes.set(s, { status: 202 });
 
     for (const submission of batch) {
       if (outcomes.has(submission)) continue;
@@ -254,165 +239,171 @@ export class EventIngestionService {
     }
     return outcomes;
   }
+}
 
-  /** Applies the batch's new events, in arrival order, to their subscriptions; writes them and their jobs. */
-  private async apply(
-    repos: Repositories,
-    events: readonly Submission[],
-    offers: ReadonlyMap<string, IngestionOffer>,
-    locked: ReadonlyMap<string, LockedSubscription>,
-    recorded: ReadonlyMap<string, string>,
-    subscriptionKey: (s: Submission) => string,
-  ): Promise<void> {
-    const ingestion = repos.eventIngestion;
-    const latestEmail = new Map<string, string | null>();
-    for (const s of events) {
-      const id = ingestionKey(s.merchantId, s.event.subscription.customer.id);
-      const email = s.event.subscription.customer.email ?? null;
-      if (email !== null || !latestEmail.has(id)) latestEmail.set(id, email);
-    }
-    const customers = await ingestion.upsertCustomers(
-      [
-        ...new Map(
-          events.map((s) => [ingestionKey(s.merchantId, s.event.subscription.customer.id), s]),
-        ).values(),
-      ].map((s) => ({
+/**
+ * What a batch's new events write: each applied, in arrival order, to its subscription as the snapshot
+ * read it (or as an earlier event of the batch left it); the customers and subscriptions they create; the
+ * jobs they need (role sync, notification).
+ */
+function plan(events: readonly Submission[], snapshot: IngestionSnapshot): IngestionWrite {
+  const customerKey = (s: Submission) => ingestionKey(s.merchantId, s.event.subscription.customer.id);
+  const subscriptionKey = (s: Submission) => ingestionKey(s.merchantId, s.event.subscription.id);
+  const offerOf = (s: Submission) =>
+    snapshot.offers.get(ingestionKey(s.merchantId, s.event.subscription.offerId))!;
+
+  // A later e-mail replaces an earlier one; an event without one keeps it.
+  const latestEmail = new Map<string, string | null>();
+  for (const s of events) {
+    const email = s.event.subscription.customer.email ?? null;
+    if (email !== null || !latestEmail.has(customerKey(s))) latestEmail.set(customerKey(s), email);
+  }
+  const customerIds = new Map<string, string>();
+  const newCustomers: IngestionWrite['newCustomers'][number][] = [];
+  const customerEmails: IngestionWrite['customerEmails'][number][] = [];
+  for (const s of events) {
+    const k = customerKey(s);
+    if (customerIds.has(k)) continue;
+    const known = snapshot.customers.get(k);
+    const email = latestEmail.get(k) ?? null;
+    if (known === undefined) {
+      const id = randomUUID();
+      newCustomers.push({
+        id,
         merchantId: s.merchantId,
         externalId: s.event.subscription.customer.id,
-        email: latestEmail.get(ingestionKey(s.merchantId, s.event.subscription.customer.id)) ?? null,
-      })),
-    );
-
-    const tracked = new Map<string, Tracked>();
-    const perEvent: Array<{ submission: Submission; applied: boolean; guilds: string[] }> = [];
-    for (const s of events) {
-      const subKey = subscriptionKey(s);
-      const offer = offers.get(ingestionKey(s.merchantId, s.event.subscription.offerId))!;
-      const facts = factsOf(s.event);
-      let current = tracked.get(subKey);
-      if (current === undefined) {
-        const row = locked.get(subKey);
-        if (row !== undefined) {
-          current = {
-            id: row.id,
-            customerId: row.customerId,
-            customerExternalId: row.customerExternalId,
-            offerId: row.offerId,
-            offerGuildId: row.offerGuildId,
-            offerGracePeriodDays: row.offerGracePeriodDays,
-            state: {
-              status: row.status,
-              currentPeriodEnd: row.currentPeriodEnd,
-              cancelAtPeriodEnd: row.cancelAtPeriodEnd,
-              pastDueSince: row.pastDueSince,
-              lastEventAt: row.lastEventAt,
-              lastEventId: row.lastEventId,
-            },
-            changed: false,
-            isNew: false,
-          };
-        }
-      }
-      if (current === undefined) {
-        tracked.set(subKey, {
-          id: null,
-          customerId: customers.get(ingestionKey(s.merchantId, s.event.subscription.customer.id))?.id ?? null,
-          customerExternalId: s.event.subscription.customer.id,
-          offerId: offer.id,
-          offerGuildId: offer.discordGuildId,
-          offerGracePeriodDays: offer.gracePeriodDays,
-          state: applySubscriptionEvent(null, facts).state,
-          changed: true,
-          isNew: true,
-        });
-        perEvent.push({
-          submission: s,
-          applied: true,
-          guilds: [offer.discordGuildId].filter((g): g is string => g !== null),
-        });
-        continue;
-      }
-      const result = applySubscriptionEvent(current.state, facts);
-      const guilds = new Set<string>();
-      if (result.applied) {
-        if (offer.discordGuildId !== null) guilds.add(offer.discordGuildId);
-        if (current.offerId !== offer.id && current.offerGuildId !== null) guilds.add(current.offerGuildId);
-        tracked.set(subKey, {
-          ...current,
-          offerId: offer.id,
-          offerGuildId: offer.discordGuildId,
-          offerGracePeriodDays: offer.gracePeriodDays,
-          state: result.state,
-          changed: true,
-        });
-      } else if (result.state.pastDueSince !== current.state.pastDueSince) {
-        tracked.set(subKey, { ...current, state: result.state, changed: true });
-      } else {
-        tracked.set(subKey, current);
-      }
-      perEvent.push({ submission: s, applied: result.applied, guilds: [...guilds] });
+        email,
+      });
+      customerIds.set(k, id);
+    } else {
+      if (email !== null && email !== known.email) customerEmails.push({ id: known.id, email });
+      customerIds.set(k, known.id);
     }
-
-    const toInsert = [...tracked].filter(([, t]) => t.isNew);
-    const inserted = await ingestion.writeSubscriptions(
-      toInsert.map(([k, t]) => {
-        const [merchantId, externalId] = k.split('\u0000') as [string, string];
-        return {
-          merchantId,
-          externalId,
-          customerId: t.customerId!,
-          state: write(t.state, t.offerId, t.offerGracePeriodDays),
-        };
-      }),
-      [...tracked.values()]
-        .filter((t) => t.changed && !t.isNew)
-        .map((t) => ({ id: t.id!, state: write(t.state, t.offerId, t.offerGracePeriodDays) })),
-    );
-    for (const [k, t] of toInsert) {
-      const id = inserted.get(k);
-      // Created by a concurrent batch after this one looked: run the batch again, it will lock that row.
-      if (id === undefined) throw new LostInsertRace(`subscription ${k} was created concurrently`);
-      t.id = id;
-    }
-
-    // Every subscription tracked belongs to a customer of this batch's events, so the upsert saw them all.
-    const users = new Map(
-      [...customers.values()]
-        .filter((customer) => customer.linkedUserId !== null)
-        .map((customer) => [customer.id, customer.linkedUserId!]),
-    );
-    const roleSyncs = new Set<string>();
-    const jobs: NewOutboxRow[] = [];
-    for (const { submission: s, applied, guilds } of perEvent) {
-      const t = tracked.get(subscriptionKey(s))!;
-      const userId = users.get(t.customerId!);
-      if (applied && userId !== undefined) {
-        for (const guildId of guilds) {
-          if (roleSyncs.has(`${guildId}:${userId}`)) continue;
-          roleSyncs.add(`${guildId}:${userId}`);
-          jobs.push({ jobName: 'role-sync.member', payload: { guildId, userId, reason: 'event' } });
-        }
-      }
-      const offer = offers.get(ingestionKey(s.merchantId, s.event.subscription.offerId))!;
-      if (NOTIFYING_EVENTS.has(s.event.type) && offer.discordGuildId !== null) {
-        jobs.push({
-          jobName: 'notification.send',
-          payload: {
-            inboundEventId: recorded.get(ingestionKey(s.merchantId, s.event.id))!,
-            guildId: offer.discordGuildId,
-          },
-        });
-      }
-    }
-    await ingestion.finish(
-      perEvent.map(({ submission: s, applied }) => ({
-        inboundEventId: recorded.get(ingestionKey(s.merchantId, s.event.id))!,
-        subscriptionId: tracked.get(subscriptionKey(s))!.id!,
-        applied,
-      })),
-      jobs,
-    );
   }
+
+  const tracked = new Map<string, Tracked>();
+  const perEvent: Array<{ submission: Submission; applied: boolean; guilds: string[] }> = [];
+  for (const s of events) {
+    const subKey = subscriptionKey(s);
+    const offer = offerOf(s);
+    const facts = factsOf(s.event);
+    let current = tracked.get(subKey);
+    if (current === undefined) {
+      const row = snapshot.subscriptions.get(subKey);
+      if (row !== undefined) {
+        current = {
+          id: row.id,
+          version: row.version,
+          customerId: row.customerId,
+          offerId: row.offerId,
+          offerGuildId: row.offerGuildId,
+          offerGracePeriodDays: row.offerGracePeriodDays,
+          state: {
+            status: row.status,
+            currentPeriodEnd: row.currentPeriodEnd,
+            cancelAtPeriodEnd: row.cancelAtPeriodEnd,
+            pastDueSince: row.pastDueSince,
+            lastEventAt: row.lastEventAt,
+            lastEventId: row.lastEventId,
+          },
+          changed: false,
+        };
+      }
+    }
+    if (current === undefined) {
+      tracked.set(subKey, {
+        id: randomUUID(),
+        version: null,
+        customerId: customerIds.get(customerKey(s))!,
+        offerId: offer.id,
+        offerGuildId: offer.discordGuildId,
+        offerGracePeriodDays: offer.gracePeriodDays,
+        state: applySubscriptionEvent(null, facts).state,
+        changed: true,
+      });
+      perEvent.push({
+        submission: s,
+        applied: true,
+        guilds: [offer.discordGuildId].filter((g): g is string => g !== null),
+      });
+      continue;
+    }
+    const result = applySubscriptionEvent(current.state, facts);
+    const guilds = new Set<string>();
+    if (result.applied) {
+      if (offer.discordGuildId !== null) guilds.add(offer.discordGuildId);
+      if (current.offerId !== offer.id && current.offerGuildId !== null) guilds.add(current.offerGuildId);
+      tracked.set(subKey, {
+        ...current,
+        offerId: offer.id,
+        offerGuildId: offer.discordGuildId,
+        offerGracePeriodDays: offer.gracePeriodDays,
+        state: result.state,
+        changed: true,
+      });
+    } else if (result.state.pastDueSince !== current.state.pastDueSince) {
+      tracked.set(subKey, { ...current, state: result.state, changed: true });
+    } else {
+      tracked.set(subKey, current);
+    }
+    perEvent.push({ submission: s, applied: result.applied, guilds: [...guilds] });
+  }
+
+  const newSubscriptions: IngestionWrite['newSubscriptions'][number][] = [];
+  const changedSubscriptions: IngestionWrite['changedSubscriptions'][number][] = [];
+  for (const [k, t] of tracked) {
+    if (!t.changed) continue;
+    const state = write(t.state, t.offerId, t.offerGracePeriodDays);
+    if (t.version === null) {
+      const [merchantId, externalId] = k.split('\u0000') as [string, string];
+      newSubscriptions.push({ id: t.id, merchantId, externalId, customerId: t.customerId, state });
+    } else changedSubscriptions.push({ id: t.id, version: t.version, state });
+  }
+
+  // Every subscription tracked belongs to a customer of these events; only customers read can be linked.
+  const users = new Map(
+    [...snapshot.customers.values()]
+      .filter((customer) => customer.linkedUserId !== null)
+      .map((customer) => [customer.id, customer.linkedUserId!]),
+  );
+  const eventIds = new Map(events.map((s) => [s, randomUUID()]));
+  const roleSyncs = new Set<string>();
+  const jobs: NewOutboxRow[] = [];
+  for (const { submission: s, applied, guilds } of perEvent) {
+    const userId = users.get(tracked.get(subscriptionKey(s))!.customerId);
+    if (applied && userId !== undefined) {
+      for (const guildId of guilds) {
+        if (roleSyncs.has(`${guildId}:${userId}`)) continue;
+        roleSyncs.add(`${guildId}:${userId}`);
+        jobs.push({ jobName: 'role-sync.member', payload: { guildId, userId, reason: 'event' } });
+      }
+    }
+    const offer = offerOf(s);
+    if (NOTIFYING_EVENTS.has(s.event.type) && offer.discordGuildId !== null) {
+      jobs.push({
+        jobName: 'notification.send',
+        payload: { inboundEventId: eventIds.get(s)!, guildId: offer.discordGuildId },
+      });
+    }
+  }
+  return {
+    newCustomers,
+    customerEmails,
+    newSubscriptions,
+    changedSubscriptions,
+    events: perEvent.map(({ submission: s, applied }) => ({
+      id: eventIds.get(s)!,
+      merchantId: s.merchantId,
+      externalId: s.event.id,
+      type: s.event.type,
+      occurredAt: new Date(s.event.occurredAt),
+      bodyHash: s.bodyHash,
+      body: s.event,
+      subscriptionId: tracked.get(subscriptionKey(s))!.id,
+      applied,
+    })),
+    jobs,
+  };
 }
 
 function eventIdReused(eventId: string): ProblemError {
