@@ -58,7 +58,7 @@ export class OutboxRepository {
         `SELECT id::text AS id, job_name AS "jobName", payload
            FROM outbox
           WHERE published_at IS NULL AND dead_at IS NULL
-          ORDER BY id
+          ORDER BY outbox.id
           LIMIT $1
           FOR UPDATE SKIP LOCKED`,
         [limit],

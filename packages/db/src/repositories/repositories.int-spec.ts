@@ -108,6 +108,23 @@ describe('repositories', () => {
       expect(published).toEqual([{ a: 1 }]);
     });
 
+    it('publishes the oldest rows first, by number, not by the text of their ids', async () => {
+      // The twelve new ids cross 999,999 → 1,000,000, which as text sort the other way round.
+      await t.sql(`SELECT setval(pg_get_serial_sequence('outbox', 'id'), 999994)`);
+      await t.db.repositories.outbox.add(
+        Array.from({ length: 12 }, (_, n) => ({ jobName: 'notification.send', payload: { order: n } })),
+      );
+      const ids: bigint[] = [];
+      for (;;) {
+        const published = await t.db.repositories.outbox.publishBatch(1, (batch) => {
+          ids.push(...batch.map((row) => BigInt(row.id)));
+          return Promise.resolve();
+        });
+        if (published === 0) break;
+      }
+      expect(ids).toEqual(Array.from({ length: 12 }, (_, n) => 999995n + BigInt(n)));
+    });
+
     it('parks a row that can never be published', async () => {
       await t.db.repositories.outbox.add([{ jobName: 'no.such-job', payload: {} }]);
       let id = '';
