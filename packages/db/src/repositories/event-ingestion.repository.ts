@@ -103,30 +103,15 @@ export class EventIngestionRepository {
   async snapshot(request: IngestionSnapshotRequest): Promise<IngestionSnapshot> {
     const [row] = await this.manager.query<
       Array<{
-        offers: Array<{
-          merchantId: string;
-          id: string;
-          discordGuildId: string | null;
-          discordRoleId: string | null;
-          gracePeriodDays: number;
-        }>;
-        subscriptions: Array<{
-          id: string;
-          merchantId: string;
-          externalId: string;
-          customerId: string;
-          customerExternalId: string;
-          offerId: string;
-          status: SubscriptionStatus;
-          currentPeriodEnd: string | null;
-          cancelAtPeriodEnd: boolean;
-          pastDueSince: string | null;
-          lastEventAt: string;
-          lastEventId: string;
-          offerGracePeriodDays: number;
-          offerGuildId: string | null;
-          version: string;
-        }>;
+        offers: IngestionOffer[];
+        // JSON carries the timestamps as text.
+        subscriptions: Array<
+          Omit<IngestionSubscription, 'currentPeriodEnd' | 'pastDueSince' | 'lastEventAt'> & {
+            currentPeriodEnd: string | null;
+            pastDueSince: string | null;
+            lastEventAt: string;
+          }
+        >;
         events: Array<{ merchantId: string; externalId: string; bodyHash: string }>;
         customers: Array<{
           merchantId: string;

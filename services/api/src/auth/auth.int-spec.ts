@@ -41,10 +41,15 @@ describe('merchant authentication and rate limiting', () => {
 
   it('limits requests per key with 429 and Retry-After, without touching other keys', async () => {
     const busy = await h.createMerchant('Busy');
-    const responses = await Promise.all(
-      Array.from({ length: 12 }, () => h.request('GET', '/discord/guilds', { key: busy.apiKey })),
-    );
-    const limited = responses.filter((r) => r.status === 429);
+    let limited: Awaited<ReturnType<ApiHarness['request']>>[] = [];
+    // A burst whose count Redis answers later than the limiter waits goes through (it fails open), which a
+    // loaded machine can cause: a few bursts make sure one is counted in time.
+    for (let burst = 0; burst < 5 && limited.length === 0; burst += 1) {
+      const responses = await Promise.all(
+        Array.from({ length: 12 }, () => h.request('GET', '/discord/guilds', { key: busy.apiKey })),
+      );
+      limited = responses.filter((r) => r.status === 429);
+    }
     expect(limited.length).toBeGreaterThan(0);
     expect(limited[0]!.headers.get('retry-after')).toBe('1');
     expect(limited[0]!.body).toMatchObject({ status: 429, type: expect.stringContaining('rate-limited') });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ApiHarness, seedOffer, type TestMerchant } from '../test/api-harness';
+import { ApiHarness, type TestMerchant } from '../test/api-harness';
 
 /**
  * Many events at once share transactions (group commit). Whatever the batching, each subscription ends
@@ -11,17 +11,7 @@ describe('POST /events under concurrency (batched transactions)', () => {
   let offerId: string;
 
   beforeAll(async () => {
-    h = await ApiHarness.start();
-    acme = await h.createMerchant('Acme');
-    await h.connectGuild(acme);
-    offerId = (
-      (
-        await h.request('POST', '/subscription/offer', {
-          key: acme.apiKey,
-          body: seedOffer(h.seed.guildId, h.seed.vipRoleId),
-        })
-      ).body as { id: string }
-    ).id;
+    ({ h, merchant: acme, offerId } = await ApiHarness.startWithSeedOffer());
   });
 
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { merchantEventSchema, type MerchantEvent } from '@inflow/contracts';
 import { STALE_BATCH_SQLSTATE, type IngestionWrite } from '@inflow/db';
-import { ApiHarness, seedOffer, type TestMerchant } from '../test/api-harness';
+import { ApiHarness, type TestMerchant } from '../test/api-harness';
 import { EventIngestionService } from './event-ingestion.service';
 
 /**
@@ -15,17 +15,7 @@ describe('event ingestion across api replicas', () => {
   let offerId: string;
 
   beforeAll(async () => {
-    h = await ApiHarness.start();
-    acme = await h.createMerchant('Acme');
-    await h.connectGuild(acme);
-    offerId = (
-      (
-        await h.request('POST', '/subscription/offer', {
-          key: acme.apiKey,
-          body: seedOffer(h.seed.guildId, h.seed.vipRoleId),
-        })
-      ).body as { id: string }
-    ).id;
+    ({ h, merchant: acme, offerId } = await ApiHarness.startWithSeedOffer());
   });
 
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from '@inflow/testing';
-import { ApiHarness, seedEvent, seedOffer, type TestMerchant } from '../test/api-harness';
+import { ApiHarness, seedEvent, type TestMerchant } from '../test/api-harness';
 
 describe('POST /events', () => {
   let h: ApiHarness;
@@ -8,14 +8,7 @@ describe('POST /events', () => {
   let offerId: string;
 
   beforeAll(async () => {
-    h = await ApiHarness.start();
-    acme = await h.createMerchant('Acme');
-    await h.connectGuild(acme);
-    const offer = await h.request('POST', '/subscription/offer', {
-      key: acme.apiKey,
-      body: seedOffer(h.seed.guildId, h.seed.vipRoleId),
-    });
-    offerId = (offer.body as { id: string }).id;
+    ({ h, merchant: acme, offerId } = await ApiHarness.startWithSeedOffer());
   });
 
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually, startTcpProxy, testEnv, type TcpProxy } from '@inflow/testing';
-import { ApiHarness, seedEvent, seedOffer, type TestMerchant } from '../test/api-harness';
+import { ApiHarness, seedEvent, type TestMerchant } from '../test/api-harness';
 
 describe('POST /events while a dependency is down', () => {
   let h: ApiHarness;
@@ -14,14 +14,7 @@ describe('POST /events while a dependency is down', () => {
     h = await ApiHarness.start({ redisUrl: redisProxy.urlFor(testEnv.redisUrl), postgresProxy: true });
     acme = await h.createMerchant('Acme');
     await h.connectGuild(acme);
-    offerId = (
-      (
-        await h.request('POST', '/subscription/offer', {
-          key: acme.apiKey,
-          body: seedOffer(h.seed.guildId, h.seed.vipRoleId),
-        })
-      ).body as { id: string }
-    ).id;
+    offerId = await h.createSeedOffer(acme);
   });
 
   afterAll(async () => {

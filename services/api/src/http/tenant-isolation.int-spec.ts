@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ApiHarness, seedEvent, seedOffer, type TestMerchant } from '../test/api-harness';
+import { ApiHarness, seedEvent, type TestMerchant } from '../test/api-harness';
 
 /**
  * Merchant B names merchant A's objects on every route that takes an id: each answers 404, exactly as
@@ -16,14 +16,7 @@ describe('tenant isolation', () => {
     a = await h.createMerchant('A');
     b = await h.createMerchant('B');
     await h.connectGuild(a);
-    offerId = (
-      (
-        await h.request('POST', '/subscription/offer', {
-          key: a.apiKey,
-          body: seedOffer(h.seed.guildId, h.seed.vipRoleId),
-        })
-      ).body as { id: string }
-    ).id;
+    offerId = await h.createSeedOffer(a);
     expect((await h.request('POST', '/events', { key: a.apiKey, body: seedEvent(offerId) })).status).toBe(
       202,
     );

@@ -125,6 +125,16 @@ export class ApiHarness {
     return harness;
   }
 
+  /** Started, with a merchant Acme, the seed guild connected to it, and its seed offer: the events tests' world. */
+  static async startWithSeedOffer(
+    options: ApiHarnessOptions = {},
+  ): Promise<{ h: ApiHarness; merchant: TestMerchant; offerId: string }> {
+    const h = await ApiHarness.start(options);
+    const merchant = await h.createMerchant('Acme');
+    await h.connectGuild(merchant);
+    return { h, merchant, offerId: await h.createSeedOffer(merchant) };
+  }
+
   get routes(): ComposedApi['routes'] {
     return this.api.routes;
   }
@@ -152,6 +162,16 @@ export class ApiHarness {
       new Date(),
     );
     if (bound.outcome !== 'bound') throw new Error(`guild ${guildId} is bound to another merchant`);
+  }
+
+  /** Creates the demo offer (the seed guild's VIP role) through the API, for a merchant whose guild it is. */
+  async createSeedOffer(merchant: TestMerchant): Promise<string> {
+    const response = await this.request('POST', '/subscription/offer', {
+      key: merchant.apiKey,
+      body: seedOffer(this.seed.guildId, this.seed.vipRoleId),
+    });
+    if (response.status !== 201) throw new Error(`the seed offer was refused: ${response.status}`);
+    return (response.body as { id: string }).id;
   }
 
   async request(
