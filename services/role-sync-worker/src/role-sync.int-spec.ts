@@ -201,6 +201,30 @@ describe('role sync against the Discord emulator', () => {
     expect(await f.grant(user, gone.id)).toMatchObject({ syncState: 'needs_action', lastErrorCode: 10011 });
   });
 
+  it('keeps a member change the gateway saw while a sync ran, so the sync the gateway asked for heals it', async () => {
+    const user = f.emulator.state.createUser({ username: 'ivy' }).id;
+    f.emulator.state.joinGuild(f.guildId, user);
+    await f.subscribe(await f.linkedCustomer('cus_ivy', user), vipOffer, 'sub_ivy', { status: 'ACTIVE' });
+    const helper = f.emulator.state.createRole(f.guildId, { name: 'Helper', position: 2 });
+    const addMemberRole = f.bot.addMemberRole.bind(f.bot);
+    f.bot.addMemberRole = async (...args: Parameters<typeof addMemberRole>) => {
+      await addMemberRole(...args);
+      // Just after the grant, a moderator replaces the member's roles, and the gateway records it.
+      f.emulator.state.setMemberRoles(f.guildId, user, [helper.id]);
+      await f.t.db.repositories.discordMembers.recordSeen(f.guildId, user, 'member', [helper.id], new Date());
+    };
+    try {
+      expect(await f.sync(user)).toBeUndefined();
+    } finally {
+      f.bot.addMemberRole = addMemberRole;
+    }
+    expect(await f.t.db.repositories.discordMembers.find(f.guildId, user)).toMatchObject({
+      rolesSeen: [helper.id],
+    });
+    expect(await f.sync(user)).toBeUndefined();
+    expect(f.roles(user)?.sort()).toEqual([helper.id, f.seed.vipRoleId].sort());
+  });
+
   it('marks the guild removed when the bot was removed from it', async () => {
     const user = f.emulator.state.createUser({ username: 'hank' }).id;
     f.emulator.state.joinGuild(f.guildId, user);

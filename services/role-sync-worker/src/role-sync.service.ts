@@ -118,7 +118,7 @@ export class RoleSyncService {
       if (joined === 'joined-with-roles') return undefined;
       member = joined;
     }
-    await this.reconcile(plan, userId, new Set(member.rolesSeen ?? []), reason);
+    await this.reconcile(plan, userId, new Set(member.rolesSeen ?? []), reason, member.rolesSeenAt);
     return undefined;
   }
 
@@ -211,7 +211,7 @@ export class RoleSyncService {
           ),
         );
         for (const _role of roles) this.deps.onRoleChange?.('granted');
-        await repos.discordMembers.markSynced(guildId, userId, result.roles, seenAt);
+        await repos.discordMembers.markSynced(guildId, userId, result.roles, seenAt, seenAt);
         return 'joined-with-roles';
       }
       case 'already-member':
@@ -226,7 +226,14 @@ export class RoleSyncService {
   }
 
   /** Applies the difference between desired and current roles, recording every change. */
-  private async reconcile(plan: Plan, userId: string, current: Set<string>, reason: string): Promise<void> {
+  /** `seenAt`: when the roles in `current` were observed (the member row's roles_seen_at). */
+  private async reconcile(
+    plan: Plan,
+    userId: string,
+    current: Set<string>,
+    reason: string,
+    seenAt: Date | null,
+  ): Promise<void> {
     const repos = this.deps.db.repositories;
     const { guild } = plan;
     const add = [...plan.desired].filter((role) => !current.has(role)).sort();
@@ -295,7 +302,7 @@ export class RoleSyncService {
           if (!blocked.has(roleId)) blocked.set(roleId, failure.fix);
           continue;
         }
-        await this.persist(plan, userId, current, outcomes);
+        await this.persist(plan, userId, current, outcomes, seenAt);
         await this.fail(plan, userId, error, [roleId]);
         return;
       }
@@ -312,7 +319,7 @@ export class RoleSyncService {
       ]);
       this.deps.onRoleChange?.(grant ? 'granted' : 'removed');
     }
-    await this.persist(plan, userId, current, outcomes);
+    await this.persist(plan, userId, current, outcomes, seenAt);
   }
 
   private async observeEventLatency(plan: Plan, roleId: string): Promise<void> {
@@ -330,6 +337,7 @@ export class RoleSyncService {
     userId: string,
     current: Set<string>,
     outcomes: Map<string, Partial<RoleGrantWrite>>,
+    basedOn: Date | null,
   ): Promise<void> {
     const now = this.deps.now();
     await this.writeGrants(plan, userId, current, outcomes);
@@ -338,6 +346,7 @@ export class RoleSyncService {
       userId,
       [...current].sort(),
       now,
+      basedOn,
     );
   }
 

@@ -52,16 +52,27 @@ export class DiscordMemberRepository {
   }
 
   /** Stamps a completed sync: the roles the member now holds and when. */
+  /**
+   * Records a finished sync: the member's roles as the sync left them, unless another observation was
+   * recorded since the one the sync started from (`basedOn`, the roles_seen_at it read): a moderator's
+   * change that the gateway recorded while the sync ran is newer than what the sync saw, and the gateway
+   * has already asked for another sync, which starts from it.
+   */
   async markSynced(
     guildId: string,
     discordUserId: string,
     roles: readonly string[],
     at: Date,
+    basedOn: Date | null,
   ): Promise<void> {
     await this.manager.query(
-      `UPDATE discord_member SET presence = 'member', roles_seen = $3::text[], roles_seen_at = $4, last_synced_at = $4, updated_at = now()
+      `UPDATE discord_member
+          SET last_synced_at = $4, updated_at = now(),
+              presence = CASE WHEN roles_seen_at IS NOT DISTINCT FROM $5 THEN 'member' ELSE presence END,
+              roles_seen = CASE WHEN roles_seen_at IS NOT DISTINCT FROM $5 THEN $3::text[] ELSE roles_seen END,
+              roles_seen_at = CASE WHEN roles_seen_at IS NOT DISTINCT FROM $5 THEN $4 ELSE roles_seen_at END
         WHERE guild_id = $1 AND discord_user_id = $2`,
-      [guildId, discordUserId, [...roles], at],
+      [guildId, discordUserId, [...roles], at, basedOn],
     );
   }
 
