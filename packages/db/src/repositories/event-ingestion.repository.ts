@@ -152,9 +152,9 @@ export class EventIngestionRepository {
       [
         request.offers.map((o) => o.merchantId),
         request.offers.map((o) => o.offerId),
-        ...keyArrays(request.subscriptions),
-        ...keyArrays(request.events),
-        ...keyArrays(request.customers),
+        ...keyArrays(distinct(request.subscriptions)),
+        ...keyArrays(distinct(request.events)),
+        ...keyArrays(distinct(request.customers)),
       ],
     );
     if (row === undefined) throw new Error('the ingestion snapshot returned no row');
@@ -202,8 +202,7 @@ export class EventIngestionRepository {
        customer_emails AS (
          UPDATE customer c SET email = u.email, updated_at = now()
            FROM unnest($5::uuid[], $6::text[]) AS u(id, email)
-          WHERE c.id = u.id AND c.email IS DISTINCT FROM u.email
-          RETURNING 1),
+          WHERE c.id = u.id AND c.email IS DISTINCT FROM u.email),
        new_subscriptions AS (
          INSERT INTO subscription (id, merchant_id, external_id, customer_id, offer_id, status, current_period_end,
                                    cancel_at_period_end, past_due_since, access_ends_at, last_event_at, last_event_id)
@@ -232,14 +231,12 @@ export class EventIngestionRepository {
          ON CONFLICT (merchant_id, external_id) DO NOTHING
          RETURNING 1),
        jobs AS (
-         INSERT INTO outbox (job_name, payload) SELECT * FROM unnest($38::text[], $39::jsonb[]) RETURNING 1)
+         INSERT INTO outbox (job_name, payload) SELECT * FROM unnest($38::text[], $39::jsonb[]))
        SELECT CASE WHEN (SELECT count(*) FROM new_customers) <> $40
                      OR (SELECT count(*) FROM new_subscriptions) <> $41
                      OR (SELECT count(*) FROM changed_subscriptions) <> $42
                      OR (SELECT count(*) FROM events) <> $43
-                   THEN ingestion_batch_stale() ELSE true END AS written,
-              (SELECT count(*) FROM customer_emails) AS emails,
-              (SELECT count(*) FROM jobs) AS jobs`,
+                   THEN ingestion_batch_stale() ELSE true END AS written`,
       [
         newCustomers.map((c) => c.id),
         ...keyArrays(newCustomers),
@@ -270,6 +267,11 @@ export class EventIngestionRepository {
       ],
     );
   }
+}
+
+/** Each key once: a batch often names one subscription or customer many times. */
+function distinct(keys: readonly MerchantKey[]): MerchantKey[] {
+  return [...new Map(keys.map((k) => [key(k.merchantId, k.externalId), k])).values()];
 }
 
 function keyArrays(keys: readonly MerchantKey[]): [string[], string[]] {

@@ -13,6 +13,7 @@ import {
   type Database,
   type IngestionSnapshot,
   type IngestionWrite,
+  type MerchantKey,
   type NewOutboxRow,
   type SubscriptionWrite,
 } from '@inflow/db';
@@ -62,7 +63,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 type Outcome = { status: 200 | 202 } | { problem: ProblemError };
 
 /** A subscription as the batch sees it while applying its events in order. */
-interface Tracked {
+interface Tracked extends MerchantKey {
   /** Chosen by the api for a subscription this batch creates. */
   id: string;
   /** The row version read; null for a subscription this batch creates. */
@@ -293,6 +294,8 @@ function plan(events: readonly Submission[], snapshot: IngestionSnapshot): Inges
       if (row !== undefined) {
         current = {
           id: row.id,
+          merchantId: row.merchantId,
+          externalId: row.externalId,
           version: row.version,
           customerId: row.customerId,
           offerId: row.offerId,
@@ -313,6 +316,8 @@ function plan(events: readonly Submission[], snapshot: IngestionSnapshot): Inges
     if (current === undefined) {
       tracked.set(subKey, {
         id: randomUUID(),
+        merchantId: s.merchantId,
+        externalId: s.event.subscription.id,
         version: null,
         customerId: customerIds.get(customerKey(s))!,
         offerId: offer.id,
@@ -351,12 +356,12 @@ function plan(events: readonly Submission[], snapshot: IngestionSnapshot): Inges
 
   const newSubscriptions: IngestionWrite['newSubscriptions'][number][] = [];
   const changedSubscriptions: IngestionWrite['changedSubscriptions'][number][] = [];
-  for (const [k, t] of tracked) {
+  for (const t of tracked.values()) {
     if (!t.changed) continue;
     const state = write(t.state, t.offerId, t.offerGracePeriodDays);
     if (t.version === null) {
-      const [merchantId, externalId] = k.split('\u0000') as [string, string];
-      newSubscriptions.push({ id: t.id, merchantId, externalId, customerId: t.customerId, state });
+      const { id, merchantId, externalId, customerId } = t;
+      newSubscriptions.push({ id, merchantId, externalId, customerId, state });
     } else changedSubscriptions.push({ id: t.id, version: t.version, state });
   }
 

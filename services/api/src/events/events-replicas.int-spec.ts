@@ -144,32 +144,25 @@ describe('event ingestion across api replicas', () => {
       subscriptionId,
       applied: true,
     };
+    /** A batch creating `subscription` with one event, as if read before either existed. */
+    const creating = (subscription: string, eventId: string): IngestionWrite => ({
+      newCustomers: [],
+      customerEmails: [],
+      newSubscriptions: [
+        { id: subscriptionId, merchantId: acme.merchantId, externalId: subscription, customerId, state },
+      ],
+      changedSubscriptions: [],
+      events: [{ ...eventRow, externalId: eventId }],
+      jobs: [{ jobName: 'notification.send', payload: { inboundEventId: eventRow.id, guildId: '1' } }],
+    });
     // Read before sub_race existed: it would create it again.
-    await expect(
-      ingestion.write({
-        newCustomers: [],
-        customerEmails: [],
-        newSubscriptions: [
-          { id: subscriptionId, merchantId: acme.merchantId, externalId: 'sub_race', customerId, state },
-        ],
-        changedSubscriptions: [],
-        events: [{ ...eventRow, externalId: 'evt_race_2' }],
-        jobs: [],
-      }),
-    ).rejects.toMatchObject({ driverError: { code: STALE_BATCH_SQLSTATE } });
+    await expect(ingestion.write(creating('sub_race', 'evt_race_2'))).rejects.toMatchObject({
+      driverError: { code: STALE_BATCH_SQLSTATE },
+    });
     // Read before evt_race_1 was recorded: it would record it again.
-    await expect(
-      ingestion.write({
-        newCustomers: [],
-        customerEmails: [],
-        newSubscriptions: [
-          { id: subscriptionId, merchantId: acme.merchantId, externalId: 'sub_race_new', customerId, state },
-        ],
-        changedSubscriptions: [],
-        events: [{ ...eventRow, externalId: 'evt_race_1' }],
-        jobs: [{ jobName: 'notification.send', payload: { inboundEventId: eventRow.id, guildId: '1' } }],
-      }),
-    ).rejects.toMatchObject({ driverError: { code: STALE_BATCH_SQLSTATE } });
+    await expect(ingestion.write(creating('sub_race_new', 'evt_race_1'))).rejects.toMatchObject({
+      driverError: { code: STALE_BATCH_SQLSTATE },
+    });
     expect(await counts()).toEqual(before);
   });
 
