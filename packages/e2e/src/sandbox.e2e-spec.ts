@@ -8,7 +8,7 @@ import {
   deleteRedisKeys,
   dropDatabase,
   eventually,
-  freePort,
+  freePortRange,
   repoRoot,
   testEnv,
   uniqueRedisPrefix,
@@ -52,7 +52,8 @@ describe('the sandbox, through the README command', () => {
         DATABASE_URL: database.url,
         REDIS_URL: testEnv.redisUrl,
         QUEUE_PREFIX: prefix,
-        PORT_BASE: String(21_000 + ((await freePort()) % 20_000)),
+        // The five services the launcher starts, on PORT_BASE + 0…4.
+        PORT_BASE: String(await freePortRange(5)),
         SANDBOX_DISCORD_PORT: '0',
         TURBO_TELEMETRY_DISABLED: '1',
       },

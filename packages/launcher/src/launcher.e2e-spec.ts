@@ -3,7 +3,7 @@ import {
   createEmptyDatabase,
   deleteRedisKeys,
   dropDatabase,
-  freePort,
+  freePortRange,
   httpGet,
   startNode,
   testEnv,
@@ -22,7 +22,7 @@ describe('pnpm start (the launcher)', () => {
   beforeAll(async () => {
     database = await createEmptyDatabase('launcher');
     // Five consecutive ports: take a free one well away from the usual 3000–3004.
-    portBase = 20_000 + ((await freePort()) % 20_000);
+    portBase = await freePortRange(SERVICES.length);
     launcher = startNode(['packages/launcher/dist/main.js'], {
       DATABASE_URL: database.url,
       REDIS_URL: testEnv.redisUrl,

@@ -3,6 +3,7 @@ export { uniqueRedisPrefix, deleteRedisKeys } from './redis-prefix';
 export { testEnv, databaseUrl } from './test-env';
 export {
   freePort,
+  freePortRange,
   httpGet,
   repoRoot,
   startNode,

@@ -6,17 +6,42 @@ import { createInterface } from 'node:readline';
 /** The repository root, for paths to built entry points. */
 export const repoRoot = resolve(__dirname, '../../..');
 
-/** A port nobody listens on right now. */
-export async function freePort(): Promise<number> {
+/** A port nobody listens on right now (0: let the kernel choose one). */
+export async function freePort(port = 0): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => done(port));
+      const bound = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => done(bound));
     });
   });
+}
+
+/** Linux hands out ports from 32768 up for outgoing connections and `listen(0)`; ranges stay below it. */
+const EPHEMERAL_FROM = 32_768;
+
+/**
+ * The first of `count` consecutive ports nobody listens on now, below the ephemeral range, so that the
+ * connections other tests open cannot take one of them before the process under test binds it (the
+ * launcher gives each service PORT_BASE + n).
+ */
+export async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 20_000 + Math.floor(Math.random() * (EPHEMERAL_FROM - 20_000 - count));
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    const free = await Promise.all(
+      ports.map((port) =>
+        freePort(port).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports below ${EPHEMERAL_FROM}`);
 }
 
 /** A child process under test, with its output kept line by line. */
