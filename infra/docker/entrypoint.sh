@@ -47,15 +47,25 @@ derive_shard_ids() {
 service=$1
 shift
 
+# The workers' V8 heap settings: serviceNodeFlags in packages/service-runtime/src/lifecycle/node-flags.ts
+# says why, and packages/infra-tests checks that the two agree.
+worker_heap_flags="--max-semi-space-size=4 --heap-growing-percent=25"
+
 case $service in
-  api | role-sync-worker | notification-worker | cleanup-worker)
+  api)
     [ $# -eq 0 ] || usage
-    exec node --enable-source-maps "services/$service/dist/main.js"
+    exec node --enable-source-maps services/api/dist/main.js
+    ;;
+  role-sync-worker | notification-worker | cleanup-worker)
+    [ $# -eq 0 ] || usage
+    # shellcheck disable=SC2086 # two flags, split on purpose
+    exec node --enable-source-maps $worker_heap_flags "services/$service/dist/main.js"
     ;;
   gateway-worker)
     [ $# -eq 0 ] || usage
     derive_shard_ids
-    exec node --enable-source-maps services/gateway-worker/dist/main.js
+    # shellcheck disable=SC2086
+    exec node --enable-source-maps $worker_heap_flags services/gateway-worker/dist/main.js
     ;;
   migrate)
     # Creates the database when missing, then applies pending migrations; safe to run again.

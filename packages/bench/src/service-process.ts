@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { serviceNodeFlags } from '@inflow/service-runtime';
 import { repoRoot, waitForStatus } from '@inflow/testing';
 
 export const SERVICE_NAMES = [
@@ -47,14 +48,17 @@ function tail(file: string, lines: number): string {
   }
 }
 
-/** Starts `node --enable-source-maps services/<name>/dist/main.js` (as the image's entrypoint does) and waits until it is ready. */
+/**
+ * Starts `node <serviceNodeFlags> services/<name>/dist/main.js` (as the image's entrypoint does) and waits
+ * until it is ready.
+ */
 export async function startService(options: StartServiceOptions): Promise<ServiceProcess> {
   const fd = openSync(options.logFile, 'w');
   let child: ChildProcess;
   try {
     const args = [
       ...(options.nodeArgs ?? []),
-      '--enable-source-maps',
+      ...serviceNodeFlags(options.name),
       `services/${options.name}/dist/main.js`,
     ];
     child = spawn(process.execPath, args, {

@@ -6,6 +6,7 @@ import {
   type EmulatorOptions,
 } from '@inflow/discord-emulator';
 import type { Database } from '@inflow/db';
+import { serviceNodeFlags } from '@inflow/service-runtime';
 import {
   createTestDatabase,
   deleteRedisKeys,
@@ -104,7 +105,7 @@ export class Stack {
   async startService(name: ServiceName, extraEnv: Record<string, string> = {}): Promise<RunningProcess> {
     const port = this.ports.get(name) ?? (await freePort());
     this.ports.set(name, port);
-    const child = startNode([`services/${name}/dist/main.js`], {
+    const child = startNode([...serviceNodeFlags(name), `services/${name}/dist/main.js`], {
       ...this.env,
       ...extraEnv,
       PORT: String(port),

@@ -140,7 +140,7 @@ describe('infra/docker/Dockerfile', () => {
     expect(instructions(runtime, 'CMD')).toEqual([]);
     const entrypoint = readRepoFile('infra/docker/entrypoint.sh');
     const execs = entrypoint.split('\n').filter((line) => /^\s*exec\b/.test(line));
-    expect(execs.length).toBe(4);
+    expect(execs.length).toBe(5);
     for (const line of execs) expect(line).toMatch(/^\s*exec node --enable-source-maps /);
   });
 

@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { serviceNodeFlags } from '@inflow/service-runtime';
 import { repoPath } from './repo-files';
 import { SERVICES } from './service-env-catalog';
 
@@ -41,13 +42,16 @@ function run(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('infra/docker/entrypoint.sh', () => {
-  it.each(SERVICES)('execs node for %s with source maps, so that node itself gets SIGTERM', (service) => {
-    expect(run([service])).toEqual({
-      code: 0,
-      stdout: ['--enable-source-maps', `services/${service}/dist/main.js`, 'SHARD_IDS=<unset>'],
-      stderr: '',
-    });
-  });
+  it.each(SERVICES)(
+    'execs node for %s with the flags serviceNodeFlags gives, so that node itself gets SIGTERM',
+    (service) => {
+      expect(run([service])).toEqual({
+        code: 0,
+        stdout: [...serviceNodeFlags(service), `services/${service}/dist/main.js`, 'SHARD_IDS=<unset>'],
+        stderr: '',
+      });
+    },
+  );
 
   it('runs the migration, and passes the admin CLI its arguments', () => {
     expect(run(['migrate']).stdout).toEqual([

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { EX_CONFIG } from '@inflow/service-runtime';
+import { EX_CONFIG, serviceNodeFlags } from '@inflow/service-runtime';
 
 export interface SupervisedProcess {
   name: string;
@@ -34,7 +34,7 @@ export class Supervisor {
   constructor(private readonly options: SupervisorOptions) {}
 
   start(service: SupervisedProcess): void {
-    const child = spawn(process.execPath, ['--enable-source-maps', service.entry], {
+    const child = spawn(process.execPath, [...serviceNodeFlags(service.name), service.entry], {
       env: service.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -8,3 +8,4 @@ export type { HealthResponse } from './health/http-response';
 export * from './health/health-server';
 export * from './lifecycle/lifecycle';
 export * from './lifecycle/run-service';
+export * from './lifecycle/node-flags';
