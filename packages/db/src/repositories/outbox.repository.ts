@@ -12,6 +12,11 @@ export interface NewOutboxRow {
   payload: unknown;
 }
 
+/** The pg connection under a TypeORM query runner, as far as publishBatch uses it. */
+interface SimpleQueryClient {
+  query(text: string): Promise<unknown>;
+}
+
 export class OutboxRepository {
   constructor(private readonly manager: EntityManager) {}
 
@@ -51,25 +56,45 @@ export class OutboxRepository {
    * side by side take disjoint rows), hands them to `publish`, marks them published and commits. If
    * `publish` throws, the transaction rolls back and the rows stay for the next attempt. A crash between
    * publishing and commit publishes the rows again later; the queue's deterministic job ids absorb that.
+   *
+   * Two round trips, not four: the transaction opens with the claim and closes with the mark, each pair
+   * sent as one simple-protocol message (no parameters there, so the limit and the ids are written into
+   * the text; both are integers checked here). The relay runs once per ingest batch, so at 2,000 events/s
+   * its BEGIN and COMMIT were a third of the api's statements.
    */
   async publishBatch(limit: number, publish: (rows: PendingOutboxRow[]) => Promise<void>): Promise<number> {
-    return this.manager.transaction(async (tx) => {
-      const rows = await tx.query<PendingOutboxRow[]>(
-        `SELECT id::text AS id, job_name AS "jobName", payload
+    if (!Number.isSafeInteger(limit) || limit < 1)
+      throw new RangeError(`limit must be a positive integer: ${limit}`);
+    const runner = this.manager.connection.createQueryRunner();
+    const client = (await runner.connect()) as SimpleQueryClient;
+    let open = true;
+    try {
+      const [, claim] = (await client.query(
+        `BEGIN;
+         SELECT id::text AS id, job_name AS "jobName", payload
            FROM outbox
           WHERE published_at IS NULL AND dead_at IS NULL
           ORDER BY outbox.id
-          LIMIT $1
+          LIMIT ${limit}
           FOR UPDATE SKIP LOCKED`,
-        [limit],
-      );
-      if (rows.length === 0) return 0;
-      await publish(rows);
-      await tx.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [
-        rows.map((row) => row.id),
-      ]);
+      )) as [unknown, { rows: PendingOutboxRow[] }];
+      const rows = claim.rows;
+      if (rows.length > 0) {
+        await publish(rows);
+        const ids = rows.map((row) => {
+          if (!/^[0-9]+$/.test(row.id)) throw new Error(`outbox id is not an integer: ${row.id}`);
+          return row.id;
+        });
+        await client.query(`UPDATE outbox SET published_at = now() WHERE id IN (${ids.join(',')}); COMMIT`);
+      } else {
+        await client.query('COMMIT');
+      }
+      open = false;
       return rows.length;
-    });
+    } finally {
+      if (open) await client.query('ROLLBACK').catch(() => undefined);
+      await runner.release();
+    }
   }
 
   /** Parks a row that can never be published (unknown job, invalid payload) so it stops blocking the relay. */

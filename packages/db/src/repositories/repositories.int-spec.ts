@@ -91,6 +91,12 @@ describe('repositories', () => {
         t.db.repositories.outbox.publishBatch(10, () => Promise.reject(new Error('redis down'))),
       ).rejects.toThrow('redis down');
       expect((await t.db.repositories.outbox.lag()).pending).toBe(1);
+      // The failed batch rolled back on its own connection before giving it back to the pool.
+      const [open] = await t.sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+      );
+      expect(open).toEqual({ n: 0 });
 
       await expect(
         t.db.transaction(async (repos) => {
@@ -123,6 +129,14 @@ describe('repositories', () => {
         if (published === 0) break;
       }
       expect(ids).toEqual(Array.from({ length: 12 }, (_, n) => 999995n + BigInt(n)));
+    });
+
+    it('refuses a limit that is not a positive integer, before touching the database', async () => {
+      for (const limit of [0, -1, 1.5, Number.NaN]) {
+        await expect(t.db.repositories.outbox.publishBatch(limit, () => Promise.resolve())).rejects.toThrow(
+          RangeError,
+        );
+      }
     });
 
     it('parks a row that can never be published', async () => {
