@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
+import { withRedisTimeout } from './redis-timeout';
 import { SlidingWindowLimiter } from './sliding-window-limiter';
 
 /**
@@ -157,7 +158,7 @@ export function createDiscordRateLimiter(options: DiscordRateLimiterOptions): Di
       return fallbackAttempt();
     }
     try {
-      const result = await withTimeout(evaluate(), redisTimeoutMs);
+      const result = await withRedisTimeout(evaluate(), redisTimeoutMs);
       if (inFallback) {
         inFallback = false;
         options.onRecovered?.();
@@ -192,19 +193,4 @@ export function createDiscordRateLimiter(options: DiscordRateLimiterOptions): Di
       }
     },
   };
-}
-
-async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  // The losing call may still settle later; that must not become an unhandled rejection.
-  promise.catch(() => undefined);
-  const controller = new AbortController();
-  const timeout = delay(timeoutMs, undefined, { signal: controller.signal }).then(() => {
-    throw new Error(`Redis did not answer within ${timeoutMs} ms`);
-  });
-  timeout.catch(() => undefined);
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    controller.abort();
-  }
 }

@@ -6,6 +6,7 @@ export * from './producer';
 export * from './worker';
 export * from './outbox-relay';
 export * from './sliding-window-limiter';
+export * from './redis-timeout';
 export * from './discord-rate-limiter';
 export * from './shared-discord-limiter';
 export * from './job-metrics';

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
+import { withRedisTimeout } from '@inflow/queue';
 import type { Logger } from '@inflow/service-runtime';
 import { problems } from '../http/problem';
 import { TickBatcher } from '../http/tick-batcher';
@@ -82,7 +83,7 @@ export function apiRateLimit(options: ApiRateLimitOptions): RequestHandler {
     const second = Math.floor(now() / 1000);
     let count: number;
     try {
-      count = await withTimeout(
+      count = await withRedisTimeout(
         counts.load(`${options.keyPrefix}:api-rate:${apiKeyId}:${second}`),
         timeoutMs,
       );
@@ -95,17 +96,4 @@ export function apiRateLimit(options: ApiRateLimitOptions): RequestHandler {
     if (count > options.perSecond) throw problems.tooManyRequests(1);
     next();
   };
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  promise.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
