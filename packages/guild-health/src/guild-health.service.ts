@@ -52,6 +52,9 @@ function toHealthProblem(problem: GuildProblem): GuildHealthProblem {
  * (however many members it affects); a problem that went away resolves its alert.
  */
 export class GuildHealthService {
+  /** Checks running now, by guild: a refusal seen by many jobs at once asks Discord about the guild once. */
+  private readonly running = new Map<string, Promise<GuildHealthReport>>();
+
   constructor(
     private readonly db: Database,
     private readonly bot: DiscordBotClient,
@@ -80,8 +83,25 @@ export class GuildHealthService {
     };
   }
 
-  /** Reads the guild, diagnoses it, stores its health and its alerts. Throws a DiscordRequestError when Discord fails. */
+  /**
+   * Reads the guild, diagnoses it, stores its health and its alerts. Throws a DiscordRequestError when
+   * Discord fails. A call made while a check of the same guild runs in this process waits for that one
+   * instead of reading the guild again (after a bot removal, each read is one more refused request), and
+   * gets its problems with nothing `opened` or `recovered`: the first caller reports those, once.
+   */
   async check(guild: DiscordGuild): Promise<GuildHealthReport> {
+    const running = this.running.get(guild.guildId);
+    if (running !== undefined) return { ...(await running), opened: [], recovered: false };
+    const check = this.checkNow(guild);
+    this.running.set(guild.guildId, check);
+    try {
+      return await check;
+    } finally {
+      this.running.delete(guild.guildId);
+    }
+  }
+
+  private async checkNow(guild: DiscordGuild): Promise<GuildHealthReport> {
     const snapshot = await this.snapshot(guild.guildId);
     const problems = diagnoseSnapshot(snapshot, await this.targetsOf(guild)).map(toHealthProblem);
     return this.record(guild, problems);

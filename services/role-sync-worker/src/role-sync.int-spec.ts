@@ -190,6 +190,32 @@ describe('role sync against the Discord emulator', () => {
     expect(await f.t.db.repositories.merchantAlerts.listOpen(f.merchantId, f.guildId)).toEqual([]);
   });
 
+  it('checks a guild once for the many jobs refused there at the same moment', async () => {
+    const legend = f.emulator.state.createRole(f.guildId, { name: 'Legend', position: 40 });
+    await f.offer(legend.id, 'Legend');
+    const guild = (await f.t.db.repositories.discordGuilds.findById(f.guildId))!;
+    const health = new (await import('@inflow/guild-health')).GuildHealthService(f.t.db, f.bot);
+    const since = Date.now();
+    const reports = await Promise.all(Array.from({ length: 5 }, () => health.check(guild)));
+    // One read of the guild (GET /guilds/{id}), not five; each caller sees the problem, the first opens its alert.
+    const guildReads = f.emulator.stats
+      .requests({ method: 'GET', route: '/guilds/{guild_id}', since })
+      .filter((entry) => entry.route === '/guilds/{guild_id}');
+    expect(guildReads).toHaveLength(1);
+    for (const report of reports)
+      expect(report.problems).toEqual([
+        expect.objectContaining({ code: 'offer_role_above_bot', roleId: legend.id }),
+      ]);
+    expect(reports.map((report) => report.opened.length)).toEqual([1, 0, 0, 0, 0]);
+    // Once it has finished, the next call reads the guild again.
+    await health.check(guild);
+    expect(
+      f.emulator.stats
+        .requests({ method: 'GET', route: '/guilds/{guild_id}', since })
+        .filter((entry) => entry.route === '/guilds/{guild_id}'),
+    ).toHaveLength(2);
+  });
+
   it('marks a deleted offer role as needing the merchant, without retrying', async () => {
     const gone = f.emulator.state.createRole(f.guildId, { name: 'Gone', position: 3 });
     const goneOffer = await f.offer(gone.id, 'Gone');
