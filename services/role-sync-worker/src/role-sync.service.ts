@@ -225,8 +225,10 @@ export class RoleSyncService {
     }
   }
 
-  /** Applies the difference between desired and current roles, recording every change. */
-  /** `seenAt`: when the roles in `current` were observed (the member row's roles_seen_at). */
+  /**
+   * Applies the difference between desired and current roles, recording every change. `seenAt`: when the
+   * roles in `current` were observed (the member row's roles_seen_at).
+   */
   private async reconcile(
     plan: Plan,
     userId: string,

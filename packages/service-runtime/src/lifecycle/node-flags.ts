@@ -8,7 +8,7 @@
  * about 43 MB), for 0.15–0.18 cores during the drain instead of 0.13–0.16.
  * The api keeps V8's defaults: ingest throughput is CPU-bound.
  */
-export const WORKER_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--heap-growing-percent=25'];
+const WORKER_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--heap-growing-percent=25'];
 
 /**
  * The node flags a service runs with, wherever it is started: the image's entrypoint
