@@ -13,7 +13,7 @@ import { lineChartSvg } from './svg-chart';
 
 export interface IngestOptions {
   connections: number;
-  /** Measured seconds against the api; the hello-world gets half. */
+  /** Measured seconds against the api; each peer gets half. */
   durationSeconds: number;
   warmupSeconds: number;
   /** Distinct subscriptions the events cycle through. */
@@ -101,11 +101,57 @@ function redisPort(): string {
   return new URL(testEnv.redisUrl).port || '6379';
 }
 
+const HELLO_WORLD = 'bare express hello-world';
+const PG_TRANSACTION = 'plain pg-transaction handler';
+
+interface PeerServer {
+  /** As the report names it. */
+  name: string;
+  /** The server's source file in this package, started with `<port>` and `extraArgs`. */
+  script: string;
+  extraArgs: string[];
+  /** A path answering 200 once the server is ready. */
+  readyPath: string;
+  load: (port: number, duration: number) => autocannon.Options;
+  expectedPerSecond: number;
+}
+
+/** Starts a peer server as its own process, warms it up, measures it for `durationSeconds`, stops it. */
+async function measurePeer(
+  context: ScenarioContext,
+  peer: PeerServer,
+  durationSeconds: number,
+  options: IngestOptions,
+): Promise<LoadRun> {
+  const port = await freePort();
+  const server = startNode(
+    [
+      ...typeScriptExecArgv,
+      join(repoRoot, 'packages/bench/src', peer.script),
+      String(port),
+      ...peer.extraArgs,
+    ],
+    options.inherited,
+  );
+  try {
+    await waitForStatus(`http://127.0.0.1:${port}${peer.readyPath}`, 200, 15_000);
+    const pid = server.child.pid ?? 0;
+    const meter = () => new CpuMeter({ [peer.name]: [pid], 'bench process (load generator)': [process.pid] });
+    const warmup = peer.load(port, options.warmupSeconds);
+    await load(context, `${peer.name} warm-up`, warmup, peer.expectedPerSecond, meter());
+    return await load(context, peer.name, peer.load(port, durationSeconds), peer.expectedPerSecond, meter());
+  } finally {
+    await server.stop(5_000);
+  }
+}
+
 /**
- * `POST /events` under autocannon, and a bare express hello-world in the same run for scale. Only the api
- * runs (the workers are stopped), so the two cores serve the api, Postgres, Redis and the load generator,
- * as they serve the hello-world and the load generator. Every event is new: recorded, applied, and its
- * notification job written to the outbox and published by the api's relay.
+ * `POST /events` under autocannon, and two peers in the same run for scale: a bare express hello-world
+ * (the issue's ratio) and a plain express handler doing one Postgres transaction of four statements per
+ * event (what the issue quotes for scale). Only the api runs (the workers are stopped), so the two cores
+ * serve the api, Postgres, Redis and the load generator, as they serve each peer and the load generator.
+ * Every event is new: recorded, applied, and its notification job written to the outbox and published by
+ * the api's relay.
  */
 export async function runIngest(
   context: ScenarioContext,
@@ -113,35 +159,55 @@ export async function runIngest(
   merchant: Merchant,
   options: IngestOptions,
 ): Promise<IngestResult> {
-  const helloPort = await freePort();
-  const hello = startNode(
-    [...typeScriptExecArgv, join(repoRoot, 'packages/bench/src/hello-world.server.ts'), String(helloPort)],
-    options.inherited,
+  const peerSeconds = Math.ceil(options.durationSeconds / 2);
+  const helloRun = await measurePeer(
+    context,
+    {
+      name: HELLO_WORLD,
+      script: 'hello-world.server.ts',
+      extraArgs: [],
+      readyPath: '/',
+      load: (port, duration) => ({
+        url: `http://127.0.0.1:${port}/`,
+        connections: options.connections,
+        duration,
+      }),
+      expectedPerSecond: 5_000,
+    },
+    peerSeconds,
+    options,
   );
-  let helloRun: LoadRun;
-  try {
-    await waitForStatus(`http://127.0.0.1:${helloPort}/`, 200, 15_000);
-    const helloPid = hello.child.pid ?? 0;
-    const helloMeter = () =>
-      new CpuMeter({ 'hello-world': [helloPid], 'bench process (load generator)': [process.pid] });
-    const helloOptions = { url: `http://127.0.0.1:${helloPort}/`, connections: options.connections };
-    await load(
-      context,
-      'hello-world warm-up',
-      { ...helloOptions, duration: options.warmupSeconds },
-      4_000,
-      helloMeter(),
-    );
-    helloRun = await load(
-      context,
-      'bare express hello-world',
-      { ...helloOptions, duration: Math.ceil(options.durationSeconds / 2) },
-      5_000,
-      helloMeter(),
-    );
-  } finally {
-    await hello.stop(5_000);
-  }
+  const peerStream = new IngestEventStream(
+    `peer${Date.now().toString(36)}`,
+    options.offerIds,
+    options.subscriptions,
+    new Date(),
+  );
+  const transactionRun = await measurePeer(
+    context,
+    {
+      name: PG_TRANSACTION,
+      script: 'pg-transaction.server.ts',
+      extraArgs: [stack.t.url],
+      readyPath: '/healthz',
+      load: (port, duration) => ({
+        url: `http://127.0.0.1:${port}/events`,
+        connections: options.connections,
+        duration,
+        headers: { 'content-type': 'application/json' },
+        requests: [
+          {
+            method: 'POST',
+            path: '/events',
+            setupRequest: (request) => ({ ...request, body: JSON.stringify(peerStream.next()) }),
+          },
+        ],
+      }),
+      expectedPerSecond: 1_500,
+    },
+    peerSeconds,
+    options,
+  );
 
   const stream = new IngestEventStream(
     `ingest${Date.now().toString(36)}`,
@@ -193,15 +259,21 @@ export async function runIngest(
   const helloPerSecond = helloRun.result['2xx'] / helloRun.result.duration;
   const apiStart = apiRun.answeredAt[0] ?? 0;
   const helloStart = helloRun.answeredAt[0] ?? 0;
+  const transactionsPerSecond = transactionRun.result['2xx'] / transactionRun.result.duration;
+  const transactionStart = transactionRun.answeredAt[0] ?? 0;
   const plot = context.writePlot(
     'ingest.svg',
     lineChartSvg({
-      title: `Ingest: POST /events vs a bare express hello-world, ${options.connections} connections`,
+      title: `Ingest: POST /events vs two peers, ${options.connections} connections`,
       xLabel: 'seconds',
       yLabel: 'responses per second',
       series: [
         { name: 'POST /events', points: perSecondCounts(apiRun.answeredAt, apiStart) },
         { name: 'hello-world', points: perSecondCounts(helloRun.answeredAt, helloStart) },
+        {
+          name: 'plain pg transaction',
+          points: perSecondCounts(transactionRun.answeredAt, transactionStart),
+        },
       ],
       horizontal: [{ value: 2_000, label: 'target 2,000 events/s' }],
     }),
@@ -215,7 +287,8 @@ export async function runIngest(
     settings: {
       connections: options.connections,
       apiSeconds: options.durationSeconds,
-      helloWorldSeconds: Math.ceil(options.durationSeconds / 2),
+      peerSeconds,
+      peers: `${HELLO_WORLD}; ${PG_TRANSACTION} (BEGIN, upsert customer, upsert subscription, insert event, insert outbox row, COMMIT; pool of 10)`,
       warmupSeconds: options.warmupSeconds,
       subscriptions: options.subscriptions,
       events: 'subscription.created once per subscription, then payment.succeeded; customers not linked',
@@ -236,6 +309,14 @@ export async function runIngest(
         op: '>=',
         value: 0.35,
       }),
+      figure('plain pg-transaction handler requests per second', round(transactionsPerSecond, 0), '/s'),
+      figure('plain pg-transaction handler p99', round(percentile(transactionRun.latenciesMs, 99), 1), 'ms'),
+      figure('plain pg-transaction handler 5xx', transactionRun.result['5xx'], ''),
+      figure(
+        'events/s ÷ plain pg-transaction handler req/s',
+        round(eventsPerSecond / transactionsPerSecond, 3),
+        '',
+      ),
       ...diagnostics([
         figure('api CPU, cores busy', cores(apiRun, 'api'), ''),
         figure('api CPU per event', round((apiCores * 1000) / eventsPerSecond, 2), 'ms'),
@@ -261,7 +342,13 @@ export async function runIngest(
           round(Math.max(0, apiRun.cpu.machineBusyCores - groupsTotal), 2),
           '',
         ),
-        figure('hello-world CPU, cores busy', cores(helloRun, 'hello-world'), ''),
+        figure('hello-world CPU, cores busy', cores(helloRun, HELLO_WORLD), ''),
+        figure('plain pg-transaction handler CPU, cores busy', cores(transactionRun, PG_TRANSACTION), ''),
+        figure(
+          'machine busy / cores, during the plain pg-transaction handler',
+          round(transactionRun.cpu.machineBusyCores, 2),
+          `of ${transactionRun.cpu.machineCores}`,
+        ),
         figure('Postgres commits per event', round((dbAfter.commits - dbBefore.commits) / events, 2), ''),
         figure('outbox rows per relay transaction', round(relay.rowsPerTransaction, 2), ''),
         // libuv writes sockets with write/writev (counted in /proc/<pid>/io); Postgres and Redis use send().
@@ -272,7 +359,7 @@ export async function runIngest(
         ),
         figure(
           'hello-world socket writes per request',
-          round((helloRun.cpu.writeCalls['hello-world'] ?? 0) / Math.max(1, helloRun.result['2xx']), 1),
+          round((helloRun.cpu.writeCalls[HELLO_WORLD] ?? 0) / Math.max(1, helloRun.result['2xx']), 1),
           '',
         ),
         figure('rows written per event', round((dbAfter.rowsWritten - dbBefore.rowsWritten) / events, 2), ''),
