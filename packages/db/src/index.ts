@@ -23,9 +23,11 @@ export type { DeliveryStatus, NotificationDelivery } from './repositories/notifi
 export type { ActivePortalSession } from './repositories/portal-session.repository';
 export type { DashboardSession } from './repositories/dashboard-session.repository';
 export {
+  apiKeyOwnerKey,
   ingestionKey,
   STALE_BATCH_SQLSTATE,
   type EventToRecord,
+  type IngestionApiKey,
   type IngestionCustomer,
   type IngestionOffer,
   type IngestionSnapshot,

@@ -9,14 +9,14 @@ import { isDatabaseUnavailableError } from '@inflow/db';
 import type { HealthHandlers, Logger } from '@inflow/service-runtime';
 import { simplePage } from './html/page';
 import { ProblemError, problems, sendProblem, type Problem } from './http/problem';
-import { mountRoutes, type RouteDefinition } from './http/route';
+import { mountRoutes, type MerchantGuards, type RouteDefinition } from './http/route';
 
 export interface AppDependencies {
   logger: Logger;
   health: HealthHandlers;
   routes: readonly RouteDefinition[];
   /** Run before every merchant route: authentication, then rate limiting. */
-  merchantMiddleware: readonly RequestHandler[];
+  merchantGuards: MerchantGuards;
   openApi: () => unknown;
   /** Sub-applications mounted at a path before the API's routes (the queue dashboard). */
   mounts?: ReadonlyArray<{ path: string; app: Express }>;
@@ -47,7 +47,7 @@ export function createApp(deps: AppDependencies): Express {
   // The portal's and dashboard's forms.
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 50 }));
   const router = Router();
-  mountRoutes(router, deps.routes, deps.merchantMiddleware);
+  mountRoutes(router, deps.routes, deps.merchantGuards);
   app.use(router);
 
   app.use(notFound);

@@ -180,6 +180,13 @@ export function composeApi(parts: ApiParts): ComposedApi {
     registers: [parts.registry],
   });
 
+  const auth = apiKeyAuth(db);
+  const rateLimit = apiRateLimit({
+    redis,
+    keyPrefix: env.QUEUE_PREFIX,
+    perSecond: env.API_RATE_LIMIT_PER_SECOND,
+    logger,
+  });
   const app = createApp({
     logger,
     health: createHealthHandlers({
@@ -191,10 +198,10 @@ export function composeApi(parts: ApiParts): ComposedApi {
     routes,
     openApi: () => openApi,
     mounts: [{ path: QUEUE_BOARD_PATH, app: board.app }],
-    merchantMiddleware: [
-      apiKeyAuth(db),
-      apiRateLimit({ redis, keyPrefix: env.QUEUE_PREFIX, perSecond: env.API_RATE_LIMIT_PER_SECOND, logger }),
-    ],
+    merchantGuards: {
+      everyRequest: [auth.everyRequest, rateLimit],
+      keyCheckedByHandler: [auth.checkedByHandler, rateLimit],
+    },
     onRequest: (route, method, status, seconds) =>
       requestDuration.observe({ route, method, status }, seconds),
   });

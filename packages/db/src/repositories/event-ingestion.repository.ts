@@ -51,6 +51,14 @@ export interface IngestionSnapshot {
   /** Body hashes of the events this merchant sent before. */
   recordedEvents: Map<string, Buffer>;
   customers: Map<string, IngestionCustomer>;
+  /** The API keys asked about that are active, by {@link apiKeyOwnerKey}. */
+  activeApiKeys: Set<string>;
+}
+
+/** An API key as the events of a batch were sent with it, checked by the snapshot. */
+export interface IngestionApiKey {
+  merchantId: string;
+  keyHash: Buffer;
 }
 
 export interface IngestionSnapshotRequest {
@@ -58,6 +66,8 @@ export interface IngestionSnapshotRequest {
   subscriptions: readonly MerchantKey[];
   events: readonly MerchantKey[];
   customers: readonly MerchantKey[];
+  /** Checked in the same statement, so a key revoked since the request was authenticated writes nothing. */
+  apiKeys: readonly IngestionApiKey[];
 }
 
 export interface EventToRecord extends MerchantKey {
@@ -120,6 +130,7 @@ export class EventIngestionRepository {
           email: string | null;
           linkedUserId: string | null;
         }>;
+        apiKeys: Array<{ merchantId: string; keyHash: string }>;
       }>
     >(
       `SELECT
@@ -148,13 +159,17 @@ export class EventIngestionRepository {
                    'linkedUserId', l.discord_user_id)), '[]')
             FROM unnest($7::uuid[], $8::text[]) AS wanted(merchant_id, external_id)
             JOIN customer c ON c.merchant_id = wanted.merchant_id AND c.external_id = wanted.external_id
-            LEFT JOIN discord_link l ON l.customer_id = c.id) AS customers`,
+            LEFT JOIN discord_link l ON l.customer_id = c.id) AS customers,
+         (SELECT coalesce(json_agg(json_build_object(
+                   'merchantId', k.merchant_id, 'keyHash', encode(k.key_hash, 'hex'))), '[]')
+            FROM api_key k WHERE k.key_hash = ANY($9::bytea[]) AND k.revoked_at IS NULL) AS "apiKeys"`,
       [
         request.offers.map((o) => o.merchantId),
         request.offers.map((o) => o.offerId),
         ...keyArrays(distinct(request.subscriptions)),
         ...keyArrays(distinct(request.events)),
         ...keyArrays(distinct(request.customers)),
+        [...new Map(request.apiKeys.map((k) => [k.keyHash.toString('hex'), k.keyHash])).values()],
       ],
     );
     if (row === undefined) throw new Error('the ingestion snapshot returned no row');
@@ -180,6 +195,7 @@ export class EventIngestionRepository {
           { id: c.id, email: c.email, linkedUserId: c.linkedUserId },
         ]),
       ),
+      activeApiKeys: new Set(row.apiKeys.map((k) => key(k.merchantId, k.keyHash))),
     };
   }
 
@@ -290,6 +306,11 @@ function stateArrays(states: readonly SubscriptionWrite[]): unknown[] {
     states.map((s) => s.lastEventAt),
     states.map((s) => s.lastEventId),
   ];
+}
+
+/** The key of {@link IngestionSnapshot.activeApiKeys} for an API key of a merchant. */
+export function apiKeyOwnerKey(apiKey: IngestionApiKey): string {
+  return key(apiKey.merchantId, apiKey.keyHash.toString('hex'));
 }
 
 /** The key the maps of this repository use for a (merchant, external id). */

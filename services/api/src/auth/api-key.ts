@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { problems } from '../http/problem';
 
 export const API_KEY_PREFIX = 'inflow_priv_';
 /** Characters of the key kept in clear (with the prefix) so a merchant can tell keys apart. */
@@ -33,4 +34,9 @@ export function looksLikeApiKey(value: string): boolean {
   return (
     value.startsWith(API_KEY_PREFIX) && /^[A-Za-z0-9_-]{20,100}$/.test(value.slice(API_KEY_PREFIX.length))
   );
+}
+
+/** The answer to a key that no merchant holds, or one revoked. */
+export function unknownOrRevokedKey() {
+  return problems.unauthorized('This API key is unknown or was revoked.');
 }

@@ -8,15 +8,18 @@ import {
 } from '@inflow/contracts';
 import { randomUUID } from 'node:crypto';
 import {
+  apiKeyOwnerKey,
   ingestionKey,
   STALE_BATCH_SQLSTATE,
   type Database,
+  type IngestionApiKey,
   type IngestionSnapshot,
   type IngestionWrite,
   type MerchantKey,
   type NewOutboxRow,
   type SubscriptionWrite,
 } from '@inflow/db';
+import { unknownOrRevokedKey } from '../auth/api-key';
 import { problems, type ProblemError } from '../http/problem';
 import { canonicalHash } from './canonical-hash';
 
@@ -49,6 +52,7 @@ const TRANSIENT_SQLSTATES = new Set(['40P01', STALE_BATCH_SQLSTATE]);
 
 interface Submission {
   merchantId: string;
+  apiKey: IngestionApiKey;
   event: MerchantEvent;
   bodyHash: Buffer;
   resolve: (result: IngestResult) => void;
@@ -132,9 +136,14 @@ export class EventIngestionService {
     this.maxInFlight = options.maxInFlight ?? 1;
   }
 
-  ingest(merchantId: string, event: MerchantEvent): Promise<IngestResult> {
+  /**
+   * Ingests an event sent with `apiKey`. The batch's read checks that the key is still active: a key revoked
+   * after the request was authenticated gets 401 and writes nothing.
+   */
+  ingest(apiKey: IngestionApiKey, event: MerchantEvent): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ merchantId, event, bodyHash: canonicalHash(event), resolve, reject });
+      const { merchantId } = apiKey;
+      this.waiting.push({ merchantId, apiKey, event, bodyHash: canonicalHash(event), resolve, reject });
       this.pump();
     });
   }
@@ -195,9 +204,15 @@ export class EventIngestionService {
       subscriptions: primaries.map((s) => keyOf(s, s.event.subscription.id)),
       events: primaries.map((s) => keyOf(s, s.event.id)),
       customers: primaries.map((s) => keyOf(s, s.event.subscription.customer.id)),
+      apiKeys: batch.map((s) => s.apiKey),
     });
+    const keyRevoked = (s: Submission) => !snapshot.activeApiKeys.has(apiKeyOwnerKey(s.apiKey));
 
     const valid = primaries.filter((s) => {
+      if (keyRevoked(s)) {
+        outcomes.set(s, { problem: unknownOrRevokedKey() });
+        return false;
+      }
       if (snapshot.offers.has(ingestionKey(s.merchantId, s.event.subscription.offerId))) return true;
       outcomes.set(s, { problem: unknownOffer() });
       return false;
@@ -227,6 +242,10 @@ export class EventIngestionService {
 
     for (const submission of batch) {
       if (outcomes.has(submission)) continue;
+      if (keyRevoked(submission)) {
+        outcomes.set(submission, { problem: unknownOrRevokedKey() });
+        continue;
+      }
       const first = firsts.get(ingestionKey(submission.merchantId, submission.event.id))!;
       const firstOutcome = outcomes.get(first)!;
       outcomes.set(

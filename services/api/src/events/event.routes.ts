@@ -12,6 +12,8 @@ export function eventRoutes(ingestion: EventIngestionService): RouteDefinition[]
       summary: 'Send a subscription or payment event; idempotent by event id',
       tag: 'Events',
       auth: 'merchant',
+      // The batch's read checks the key, so authentication may trust a key it found active before.
+      keyCheckedByHandler: true,
       body: merchantEventSchema,
       responses: {
         202: { description: 'Recorded; roles and notifications follow', schema: eventAcceptedSchema },
@@ -21,8 +23,9 @@ export function eventRoutes(ingestion: EventIngestionService): RouteDefinition[]
         },
         ...problemResponses(400, 401, 409, 413, 415, 422, 429, 503),
       },
-      handler: async ({ merchantId, body }) => {
-        const result = await ingestion.ingest(merchantId, body);
+      handler: async ({ merchantId, apiKeyHash, body }) => {
+        if (apiKeyHash === undefined) throw new Error('POST /events ran without an API key');
+        const result = await ingestion.ingest({ merchantId, keyHash: apiKeyHash }, body);
         return { status: result.status, body: result.body };
       },
     }),

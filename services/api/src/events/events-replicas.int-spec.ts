@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { merchantEventSchema, type MerchantEvent } from '@inflow/contracts';
-import { STALE_BATCH_SQLSTATE, type IngestionWrite } from '@inflow/db';
+import { STALE_BATCH_SQLSTATE, type IngestionApiKey, type IngestionWrite } from '@inflow/db';
+import { generateApiKey, hashApiKey } from '../auth/api-key';
+import type { ProblemError } from '../http/problem';
 import { ApiHarness, type TestMerchant } from '../test/api-harness';
 import { EventIngestionService } from './event-ingestion.service';
 
@@ -13,9 +15,11 @@ describe('event ingestion across api replicas', () => {
   let h: ApiHarness;
   let acme: TestMerchant;
   let offerId: string;
+  let acmeKey: IngestionApiKey;
 
   beforeAll(async () => {
     ({ h, merchant: acme, offerId } = await ApiHarness.startWithSeedOffer());
+    acmeKey = { merchantId: acme.merchantId, keyHash: hashApiKey(acme.apiKey) };
   });
 
   afterAll(async () => {
@@ -46,9 +50,42 @@ describe('event ingestion across api replicas', () => {
     return row;
   };
 
+  it('writes the events of a batch whose key is active and refuses, writing nothing, those whose key is not', async () => {
+    const service = new EventIngestionService(h.t.db, () => undefined);
+    const other = generateApiKey();
+    const created = await h.t.db.repositories.apiKeys.create(acme.merchantId, other);
+    await h.t.db.repositories.apiKeys.revoke(acme.merchantId, created.id, new Date());
+    const revoked: IngestionApiKey = { merchantId: acme.merchantId, keyHash: other.keyHash };
+    // Another merchant's id with a key of acme's is refused too: the key is checked with its owner.
+    const misowned: IngestionApiKey = { merchantId: randomUUID(), keyHash: acmeKey.keyHash };
+    // The first event takes the batch that starts at once; the others wait and share the next one.
+    const answers = await Promise.allSettled([
+      service.ingest(acmeKey, event('evt_keys_0', 'sub_keys_0', 'ACTIVE', 1)),
+      service.ingest(revoked, event('evt_keys_1', 'sub_keys_1', 'ACTIVE', 1)),
+      service.ingest(acmeKey, event('evt_keys_2', 'sub_keys_2', 'ACTIVE', 1)),
+      service.ingest(misowned, event('evt_keys_3', 'sub_keys_3', 'ACTIVE', 1)),
+      service.ingest(revoked, event('evt_keys_2', 'sub_keys_2', 'ACTIVE', 1)),
+    ]);
+    expect(
+      answers.map((a) =>
+        a.status === 'fulfilled' ? a.value.status : (a.reason as ProblemError).problem.status,
+      ),
+    ).toEqual([202, 401, 202, 401, 401]);
+    expect(
+      await h.t.sql(
+        `SELECT external_id FROM inbound_event WHERE external_id LIKE 'evt_keys_%' ORDER BY external_id`,
+      ),
+    ).toEqual([{ external_id: 'evt_keys_0' }, { external_id: 'evt_keys_2' }]);
+    expect(
+      await h.t.sql(
+        `SELECT count(*)::int AS n FROM subscription WHERE external_id IN ('sub_keys_1', 'sub_keys_3')`,
+      ),
+    ).toEqual([{ n: 0 }]);
+  });
+
   it('refuses, writing nothing, a batch whose subscription changed after it was read', async () => {
     const service = new EventIngestionService(h.t.db, () => undefined);
-    await service.ingest(acme.merchantId, event('evt_stale_1', 'sub_stale', 'ACTIVE', 1));
+    await service.ingest(acmeKey, event('evt_stale_1', 'sub_stale', 'ACTIVE', 1));
     const ingestion = h.t.db.repositories.eventIngestion;
     const key = { merchantId: acme.merchantId, externalId: 'sub_stale' };
     const snapshot = await ingestion.snapshot({
@@ -56,10 +93,11 @@ describe('event ingestion across api replicas', () => {
       subscriptions: [key],
       events: [],
       customers: [],
+      apiKeys: [],
     });
     const read = [...snapshot.subscriptions.values()][0]!;
     // Another replica applies an event in between.
-    await service.ingest(acme.merchantId, event('evt_stale_2', 'sub_stale', 'PAST_DUE', 2));
+    await service.ingest(acmeKey, event('evt_stale_2', 'sub_stale', 'PAST_DUE', 2));
     const before = await counts();
 
     const newCustomerId = randomUUID();
@@ -100,7 +138,13 @@ describe('event ingestion across api replicas', () => {
     ]);
 
     // The same write against what is there now goes through.
-    const fresh = await ingestion.snapshot({ offers: [], subscriptions: [key], events: [], customers: [] });
+    const fresh = await ingestion.snapshot({
+      offers: [],
+      subscriptions: [key],
+      events: [],
+      customers: [],
+      apiKeys: [],
+    });
     const now = [...fresh.subscriptions.values()][0]!;
     await ingestion.write({
       ...stale,
@@ -117,7 +161,7 @@ describe('event ingestion across api replicas', () => {
   it('refuses, writing nothing, a batch creating a subscription or event another batch created since', async () => {
     const ingestion = h.t.db.repositories.eventIngestion;
     const service = new EventIngestionService(h.t.db, () => undefined);
-    await service.ingest(acme.merchantId, event('evt_race_1', 'sub_race', 'ACTIVE', 1));
+    await service.ingest(acmeKey, event('evt_race_1', 'sub_race', 'ACTIVE', 1));
     const [customer] = await h.t.sql<{ id: string }>(
       `SELECT id FROM customer WHERE external_id = 'cus_sub_race'`,
     );
@@ -178,7 +222,7 @@ describe('event ingestion across api replicas', () => {
     const shuffled = [...events].sort(() => Math.random() - 0.5);
     const answers = await Promise.all(
       shuffled.map((e, i) =>
-        replicas[i % 2]!.ingest(acme.merchantId, e).then((result) => ({ id: e.id, status: result.status })),
+        replicas[i % 2]!.ingest(acmeKey, e).then((result) => ({ id: e.id, status: result.status })),
       ),
     );
     expect(answers.filter((a) => a.status === 202)).toHaveLength(300);

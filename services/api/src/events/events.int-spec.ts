@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from '@inflow/testing';
+import { generateApiKey } from '../auth/api-key';
 import { ApiHarness, seedEvent, type TestMerchant } from '../test/api-harness';
 
 describe('POST /events', () => {
@@ -126,6 +127,32 @@ describe('POST /events', () => {
         'SELECT (SELECT count(*) FROM inbound_event) AS e, (SELECT count(*) FROM customer) AS c, (SELECT count(*) FROM outbox) AS o',
       ),
     ).toEqual(before);
+  });
+
+  it('refuses with 401, writing nothing, a key revoked after this api trusted it, and goes on refusing it', async () => {
+    const extra = generateApiKey();
+    const created = await h.t.db.repositories.apiKeys.create(acme.merchantId, extra);
+    const postWith = (id: string) =>
+      h.request('POST', '/events', { key: extra.apiKey, body: seedEvent(offerId, { id }) });
+    // Found active once: POST /events no longer looks this key up before the batch reads.
+    expect((await postWith('evt_key_1')).status).toBe(202);
+    await h.t.db.repositories.apiKeys.revoke(acme.merchantId, created.id, new Date());
+    const count = () =>
+      h.t.sql(
+        'SELECT (SELECT count(*) FROM inbound_event) AS e, (SELECT count(*) FROM subscription) AS s, (SELECT count(*) FROM outbox) AS o',
+      );
+    const before = await count();
+    for (const id of ['evt_key_2', 'evt_key_3']) {
+      const refused = await postWith(id);
+      expect(refused).toMatchObject({ status: 401, body: { status: 401, title: 'Unauthorized' } });
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    }
+    expect(await count()).toEqual(before);
+    expect(
+      await h.t.sql(`SELECT count(*)::int AS n FROM inbound_event WHERE external_id LIKE 'evt_key_%'`),
+    ).toEqual([{ n: 1 }]);
+    // The merchant's other key goes on working.
+    expect((await post(seedEvent(offerId, { id: 'evt_key_4' }))).status).toBe(202);
   });
 
   it.each([

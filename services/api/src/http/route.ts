@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
+import type { MerchantLocals } from '../auth/api-key-auth.middleware';
 import { nulFields } from './nul-fields';
 import { problems } from './problem';
 import { parseOrProblem } from './validate';
@@ -29,6 +30,8 @@ export interface HandlerContext<Body, Params, Query> {
   query: Query;
   /** Set for `auth: 'merchant'` routes; every query the handler makes filters on it. */
   merchantId: string;
+  /** The SHA-256 of the caller's API key, set for `auth: 'merchant'` routes. */
+  apiKeyHash: Buffer | undefined;
   req: Request;
   res: Response;
 }
@@ -46,6 +49,11 @@ export interface RouteDefinition<Body = unknown, Params = unknown, Query = unkno
   summary: string;
   tag: string;
   auth: RouteAuth;
+  /**
+   * A merchant route whose handler checks the API key again in the statement that writes (`POST /events`):
+   * authentication may then trust a key this process found active before, without a lookup.
+   */
+  keyCheckedByHandler?: boolean;
   body?: z.ZodType<Body>;
   params?: z.ZodType<Params>;
   query?: z.ZodType<Query>;
@@ -65,17 +73,29 @@ export function defineRoute<Body = undefined, Params = Record<string, never>, Qu
 const emptyObject = z.strictObject({});
 const noParams = z.object({});
 
+/** What runs before merchant routes: authentication, then rate limiting. */
+export interface MerchantGuards {
+  everyRequest: readonly RequestHandler[];
+  /** For routes with {@link RouteDefinition.keyCheckedByHandler}. */
+  keyCheckedByHandler: readonly RequestHandler[];
+}
+
 /**
- * Mounts routes on a router: merchant routes behind `merchantMiddleware` (authentication, rate limit);
- * each parses params, query and body (400 problem+json naming fields), then runs its handler.
+ * Mounts routes on a router: merchant routes behind their {@link MerchantGuards}; each parses params,
+ * query and body (400 problem+json naming fields), then runs its handler.
  */
 export function mountRoutes(
   router: Router,
   routes: readonly RouteDefinition[],
-  merchantMiddleware: readonly RequestHandler[],
+  merchant: MerchantGuards,
 ): void {
   for (const route of routes) {
-    const guards = route.auth === 'merchant' ? merchantMiddleware : [];
+    const guards =
+      route.auth !== 'merchant'
+        ? []
+        : route.keyCheckedByHandler === true
+          ? merchant.keyCheckedByHandler
+          : merchant.everyRequest;
     router[route.method](route.path, ...guards, async (req: Request, res: Response) => {
       const nul = [req.params, req.query, req.body].flatMap((part) => nulFields(part));
       if (nul.length > 0) throw problems.validation(nul.slice(0, 20));
@@ -88,10 +108,18 @@ export function mountRoutes(
         }
         body = parseOrProblem(route.body, req.body);
       }
-      const merchantId = (res.locals as { merchantId?: string }).merchantId;
+      const { merchantId, apiKeyHash } = res.locals as MerchantLocals;
       if (route.auth === 'merchant' && merchantId === undefined)
         throw new Error(`route ${route.path} ran without auth`);
-      const reply = await route.handler({ body, params, query, merchantId: merchantId ?? '', req, res });
+      const reply = await route.handler({
+        body,
+        params,
+        query,
+        merchantId: merchantId ?? '',
+        apiKeyHash,
+        req,
+        res,
+      });
       if (reply === undefined) return;
       res.status(reply.status).set(reply.headers ?? {});
       if (reply.body === undefined) res.end();
