@@ -101,6 +101,39 @@ function redisPort(): string {
   return new URL(testEnv.redisUrl).port || '6379';
 }
 
+/** New events (the run's own ids) cycling through the subscriptions, as a merchant sends them. */
+function eventStream(tag: string, options: IngestOptions): IngestEventStream {
+  return new IngestEventStream(
+    `${tag}${Date.now().toString(36)}`,
+    options.offerIds,
+    options.subscriptions,
+    new Date(),
+  );
+}
+
+/** autocannon options posting the stream's next event to `<baseUrl>/events` with each request. */
+function postEvents(
+  baseUrl: string,
+  events: IngestEventStream,
+  connections: number,
+  duration: number,
+  headers: Record<string, string>,
+): autocannon.Options {
+  return {
+    url: `${baseUrl}/events`,
+    connections,
+    duration,
+    headers: { 'content-type': 'application/json', ...headers },
+    requests: [
+      {
+        method: 'POST',
+        path: '/events',
+        setupRequest: (request) => ({ ...request, body: JSON.stringify(events.next()) }),
+      },
+    ],
+  };
+}
+
 const HELLO_WORLD = 'bare express hello-world';
 const PG_TRANSACTION = 'plain pg-transaction handler';
 
@@ -177,12 +210,7 @@ export async function runIngest(
     peerSeconds,
     options,
   );
-  const peerStream = new IngestEventStream(
-    `peer${Date.now().toString(36)}`,
-    options.offerIds,
-    options.subscriptions,
-    new Date(),
-  );
+  const peerEvents = eventStream('peer', options);
   const transactionRun = await measurePeer(
     context,
     {
@@ -190,44 +218,19 @@ export async function runIngest(
       script: 'pg-transaction.server.ts',
       extraArgs: [stack.t.url],
       readyPath: '/healthz',
-      load: (port, duration) => ({
-        url: `http://127.0.0.1:${port}/events`,
-        connections: options.connections,
-        duration,
-        headers: { 'content-type': 'application/json' },
-        requests: [
-          {
-            method: 'POST',
-            path: '/events',
-            setupRequest: (request) => ({ ...request, body: JSON.stringify(peerStream.next()) }),
-          },
-        ],
-      }),
+      load: (port, duration) =>
+        postEvents(`http://127.0.0.1:${port}`, peerEvents, options.connections, duration, {}),
       expectedPerSecond: 1_500,
     },
     peerSeconds,
     options,
   );
 
-  const stream = new IngestEventStream(
-    `ingest${Date.now().toString(36)}`,
-    options.offerIds,
-    options.subscriptions,
-    new Date(),
-  );
-  const apiOptions = (duration: number): autocannon.Options => ({
-    url: `${stack.apiUrl}/events`,
-    connections: options.connections,
-    duration,
-    headers: { 'content-type': 'application/json', 'x-inflow-api-key': merchant.apiKey },
-    requests: [
-      {
-        method: 'POST',
-        path: '/events',
-        setupRequest: (request) => ({ ...request, body: JSON.stringify(stream.next()) }),
-      },
-    ],
-  });
+  const apiEvents = eventStream('ingest', options);
+  const apiOptions = (duration: number) =>
+    postEvents(stack.apiUrl, apiEvents, options.connections, duration, {
+      'x-inflow-api-key': merchant.apiKey,
+    });
   const apiMeter = () => {
     const backends = pidsMatching('postgres: ', stack.t.name);
     return new CpuMeter({
