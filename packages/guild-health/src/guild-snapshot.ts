@@ -9,10 +9,14 @@ export interface GuildSnapshot {
   botMember: { userId: string; roles: string[] };
 }
 
-/** Reads guild, roles, channels and the bot's member in parallel (four reads). */
+/**
+ * Reads the guild, then its roles, channels and the bot's member in parallel (four reads). The guild
+ * first: when the bot can no longer see it (removed from it), the other three would only be refused too,
+ * each one more invalid request counted against the bot.
+ */
 export async function readGuildSnapshot(bot: DiscordBotClient, guildId: string): Promise<GuildSnapshot> {
-  const [guild, roles, channels, botMember] = await Promise.all([
-    bot.getGuild(guildId),
+  const guild = await bot.getGuild(guildId);
+  const [roles, channels, botMember] = await Promise.all([
     bot.getGuildRoles(guildId),
     bot.getGuildChannels(guildId),
     bot.getBotMember(guildId),
