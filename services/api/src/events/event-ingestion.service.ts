@@ -206,13 +206,14 @@ export class EventIngestionService {
       customers: primaries.map((s) => keyOf(s, s.event.subscription.customer.id)),
       apiKeys: batch.map((s) => s.apiKey),
     });
-    const keyRevoked = (s: Submission) => !snapshot.activeApiKeys.has(apiKeyOwnerKey(s.apiKey));
+    // An event sent with a key revoked since its request was authenticated writes nothing, duplicate or not.
+    for (const s of batch) {
+      if (!snapshot.activeApiKeys.has(apiKeyOwnerKey(s.apiKey)))
+        outcomes.set(s, { problem: unknownOrRevokedKey() });
+    }
 
     const valid = primaries.filter((s) => {
-      if (keyRevoked(s)) {
-        outcomes.set(s, { problem: unknownOrRevokedKey() });
-        return false;
-      }
+      if (outcomes.has(s)) return false;
       if (snapshot.offers.has(ingestionKey(s.merchantId, s.event.subscription.offerId))) return true;
       outcomes.set(s, { problem: unknownOffer() });
       return false;
@@ -242,10 +243,6 @@ export class EventIngestionService {
 
     for (const submission of batch) {
       if (outcomes.has(submission)) continue;
-      if (keyRevoked(submission)) {
-        outcomes.set(submission, { problem: unknownOrRevokedKey() });
-        continue;
-      }
       const first = firsts.get(ingestionKey(submission.merchantId, submission.event.id))!;
       const firstOutcome = outcomes.get(first)!;
       outcomes.set(
