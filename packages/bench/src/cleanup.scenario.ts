@@ -166,10 +166,10 @@ async function sweepOnce(
     let redisMs = 0;
     // Pass-through timers around the two things a sweep does: read a page, enqueue it.
     const subscriptions: CleanupSweepOptions['subscriptions'] = {
-      accessEndedBetween: async (...args) => {
+      accessEndedPage: async (...args) => {
         const began = performance.now();
         try {
-          return await repos.subscriptions.accessEndedBetween(...args);
+          return await repos.subscriptions.accessEndedPage(...args);
         } finally {
           postgresMs += performance.now() - began;
         }

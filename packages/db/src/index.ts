@@ -11,7 +11,13 @@ export type { DiscordLinkSummary } from './repositories/discord-link.repository'
 export type { NewInboundEvent, RecordEventResult } from './repositories/inbound-event.repository';
 export type { NewOAuthState } from './repositories/oauth-state.repository';
 export type { NewOffer, OfferPatch } from './repositories/offer.repository';
-export type { SubscriptionWrite } from './repositories/subscription.repository';
+export type {
+  AccessEndedCause,
+  AccessEndedMember,
+  AccessEndedPage,
+  AccessEndedPosition,
+  SubscriptionWrite,
+} from './repositories/subscription.repository';
 export { isDatabaseUnavailableError } from './database-unavailable';
 export { TokenCipher } from './token-cipher';
 export type { NewAuditLogEntry } from './repositories/audit-log.repository';

@@ -11,12 +11,17 @@ export async function migrateUp(dataSource: DataSource): Promise<string[]> {
   return applied.map((migration) => migration.name);
 }
 
-/** Reverts the most recent migration. Returns its name, or null when none is applied. */
+/**
+ * Reverts the most recent migration, in a transaction unless the migration opts out (`transaction = false`,
+ * for statements such as CREATE INDEX CONCURRENTLY; TypeORM honours the flag when applying, not when
+ * reverting). Returns its name, or null when none is applied.
+ */
 export async function migrateDown(dataSource: DataSource): Promise<string | null> {
   const before = await migrationStatus(dataSource);
   const last = before.applied.at(-1);
   if (last === undefined) return null;
-  await dataSource.undoLastMigration({ transaction: 'each' });
+  const migration = dataSource.migrations.find((m) => (m.name ?? m.constructor.name) === last);
+  await dataSource.undoLastMigration({ transaction: migration?.transaction === false ? 'none' : 'each' });
   return last;
 }
 

@@ -81,7 +81,6 @@ describe('access-ended sweep cost', () => {
       due.push(user);
     }
     await t.sql('ANALYZE subscription');
-    await t.db.repositories.sweepCursors.set(ACCESS_ENDED_CURSOR, WINDOW_START);
   });
 
   afterAll(async () => {
@@ -105,7 +104,9 @@ describe('access-ended sweep cost', () => {
     };
   }
 
-  it('reads only the due rows, through the partial indexes, never scanning the table', async () => {
+  /** One sweep of the window on a pool of its own, with Postgres' counters before and after it. */
+  async function sweepCounted(pageSize: number) {
+    await t.db.repositories.sweepCursors.set(ACCESS_ENDED_CURSOR, WINDOW_START);
     // A connection of its own: a backend reports its counters when it exits, so closing it makes the
     // sweep's counters visible at once (an idle backend may hold them back for seconds).
     const probe = await Database.connect({ url: t.url, applicationName: 'cleanup-cost-probe', poolSize: 1 });
@@ -118,7 +119,7 @@ describe('access-ended sweep cost', () => {
       roleSync,
       intervalMs: 300_000,
       commitMarginMs: 30_000,
-      pageSize: 1_000,
+      pageSize,
       driftMaxAgeMs: 86_400_000,
       driftBatchLimit: 5_000,
     });
@@ -128,16 +129,33 @@ describe('access-ended sweep cost', () => {
     await roleSync.close();
     await probe.close();
 
-    expect(result).toMatchObject({ subscriptions: due.length, members: due.length, pages: 1 });
     const after = await eventually(async () => {
       const now = await counters();
       now.scans.forEach((scans, i) => expect(scans).toBeGreaterThan(before.scans[i]!));
       return now;
     }, 15_000);
-    expect(after.seqScans).toBe(before.seqScans);
+    return {
+      result,
+      seqScans: after.seqScans - before.seqScans,
+      entriesRead: after.entriesRead.map((read, i) => read - before.entriesRead[i]!),
+    };
+  }
+
+  it('reads only the due rows, through the partial indexes, never scanning the table', async () => {
+    const { result, seqScans, entriesRead } = await sweepCounted(1_000);
+
+    expect(result).toMatchObject({ subscriptions: due.length, members: due.length, pages: 1 });
+    expect(seqScans).toBe(0);
     // Each index is read only over the window: at most the five due rows, out of thousands of entries.
-    after.entriesRead.forEach((read, i) =>
-      expect(read - before.entriesRead[i]!).toBeLessThanOrEqual(due.length),
-    );
+    entriesRead.forEach((read) => expect(read).toBeLessThanOrEqual(due.length));
+  });
+
+  it('reads each due row once however many pages the window takes', async () => {
+    const { result, seqScans, entriesRead } = await sweepCounted(2);
+
+    expect(result).toMatchObject({ subscriptions: due.length, members: due.length, pages: 3 });
+    expect(seqScans).toBe(0);
+    // Three pages; a page that re-read the window from its start would read up to three times the rows.
+    expect(entriesRead.reduce((sum, read) => sum + read, 0)).toBeLessThanOrEqual(due.length);
   });
 });

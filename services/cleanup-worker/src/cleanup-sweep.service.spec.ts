@@ -34,9 +34,16 @@ function fakes(rows: DueRow[], stale: Array<{ guildId: string; discordUserId: st
     'subscriptions' | 'sweepCursors' | 'discordMembers' | 'driftPosition' | 'roleSync'
   > = {
     subscriptions: {
-      accessEndedBetween: (from, to, afterId, limit) => {
+      accessEndedPage: (from, to, after, limit) => {
+        const afterId = after?.id ?? null;
         windows.push({ from, to, afterId, limit });
-        return Promise.resolve(sorted.filter((row) => afterId === null || row.id > afterId).slice(0, limit));
+        const members = sorted.filter((row) => afterId === null || row.id > afterId).slice(0, limit);
+        const last = members.at(-1);
+        const next =
+          last !== undefined && members.length === limit
+            ? { cause: 'clock' as const, at: '', id: last.id }
+            : null;
+        return Promise.resolve({ members, next });
       },
     },
     sweepCursors: {
@@ -89,7 +96,7 @@ function service(deps: ReturnType<typeof fakes>['deps'], overrides: Partial<Clea
 }
 
 describe('CleanupSweepService.sweep', () => {
-  it('pages through the window by subscription id and enqueues one cleanup sync per member and page', async () => {
+  it('pages through the window from where each page ended and enqueues one cleanup sync per member and page', async () => {
     const rows = [
       { id: 'a', guildId: GUILD, discordUserId: user(1) },
       { id: 'b', guildId: GUILD, discordUserId: user(1) },

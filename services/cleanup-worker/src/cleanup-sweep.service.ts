@@ -1,4 +1,4 @@
-import type { Repositories } from '@inflow/db';
+import type { AccessEndedPosition, Repositories } from '@inflow/db';
 import type { JobRequest, Producer } from '@inflow/queue';
 import type { DriftPosition, MemberKey } from './drift-position';
 import { sweepWindow, type SweepWindow } from './sweep-window';
@@ -10,7 +10,7 @@ type RoleSyncRequest = JobRequest<'role-sync.member'>;
 type RoleSyncReason = RoleSyncRequest['payload']['reason'];
 
 export interface CleanupSweepOptions {
-  subscriptions: Pick<Repositories['subscriptions'], 'accessEndedBetween'>;
+  subscriptions: Pick<Repositories['subscriptions'], 'accessEndedPage'>;
   sweepCursors: Pick<Repositories['sweepCursors'], 'get' | 'set'>;
   discordMembers: Pick<Repositories['discordMembers'], 'staleMembers'>;
   /** Where the last drift run stopped. */
@@ -87,18 +87,17 @@ export class CleanupSweepService {
     let found = 0;
     let members = 0;
     let pages = 0;
-    let afterId: string | null = null;
+    let after: AccessEndedPosition | null = null;
     for (;;) {
-      const rows = await subscriptions.accessEndedBetween(window.from, window.to, afterId, pageSize);
+      const page = await subscriptions.accessEndedPage(window.from, window.to, after, pageSize);
       pages += 1;
-      found += rows.length;
+      found += page.members.length;
       members += await this.enqueue(
-        rows.map((row) => ({ guildId: row.guildId, userId: row.discordUserId })),
+        page.members.map((row) => ({ guildId: row.guildId, userId: row.discordUserId })),
         'cleanup',
       );
-      const last = rows.at(-1);
-      if (last === undefined || rows.length < pageSize) break;
-      afterId = last.id;
+      if (page.next === null) break;
+      after = page.next;
     }
     await sweepCursors.set(ACCESS_ENDED_CURSOR, window.to);
     return { window, subscriptions: found, members, pages };

@@ -6,6 +6,7 @@ import { Dashboard1764600000000 } from './1764600000000-dashboard';
 import { Operators1764700000000 } from './1764700000000-operators';
 import { OutboxRedelivery1764800000000 } from './1764800000000-outbox-redelivery';
 import { IngestionGuard1764900000000 } from './1764900000000-ingestion-guard';
+import { SweepCoveringIndexes1765000000000 } from './1765000000000-sweep-covering-indexes';
 
 /** Every migration, oldest first. Each is reviewed SQL; none is generated at run time. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   Operators1764700000000,
   OutboxRedelivery1764800000000,
   IngestionGuard1764900000000,
+  SweepCoveringIndexes1765000000000,
 ];

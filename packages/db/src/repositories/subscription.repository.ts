@@ -178,38 +178,112 @@ export class SubscriptionRepository {
   }
 
   /**
-   * The linked members whose access may have ended in (from, to]: by the clock (access_ends_at) or by an
-   * event that moved the subscription to a status that ends access. Keyset-paginated on the subscription
-   * id. Both branches run on their own partial index and carry the columns the joins need, so no join goes
-   * back to the subscription table: with one, the planner may walk its primary key in id order to satisfy
-   * ORDER BY ... LIMIT, and the cost would follow the size of the table instead of the rows due.
+   * One page of the linked members whose access may have ended in (from, to]: by the clock
+   * (access_ends_at) or by an event that moved the subscription to a status that ends access. The two
+   * causes are read one after the other, each in the order of its own partial index and resumed from the
+   * last subscription of the previous page, so every page reads only its own rows: the cost follows the
+   * rows due, never the table, nor the pages already read. A subscription due by both is found once, by
+   * the clock. `next` is where the following page starts; null when the window is exhausted.
    */
-  async accessEndedBetween(
+  async accessEndedPage(
     from: Date,
     to: Date,
-    afterId: string | null,
+    after: AccessEndedPosition | null,
     limit: number,
-  ): Promise<Array<{ id: string; guildId: string; discordUserId: string }>> {
-    const rows = await this.manager.query<Array<{ id: string; guild_id: string; discord_user_id: string }>>(
-      `WITH due AS (
-         SELECT id, offer_id, customer_id FROM subscription
-          WHERE access_ends_at > $1 AND access_ends_at <= $2 AND ($3::uuid IS NULL OR id > $3::uuid)
-         UNION
-         SELECT id, offer_id, customer_id FROM subscription
-          WHERE status IN ('PAST_DUE', 'CANCELED', 'EXPIRED') AND updated_at > $1 AND updated_at <= $2
-            AND ($3::uuid IS NULL OR id > $3::uuid)
-       )
-       SELECT due.id, o.discord_guild_id AS guild_id, l.discord_user_id
-         FROM due
-         JOIN offer o ON o.id = due.offer_id AND o.discord_guild_id IS NOT NULL
-         JOIN discord_link l ON l.customer_id = due.customer_id
-        ORDER BY due.id
-        LIMIT $4`,
-      [from, to, afterId, limit],
-    );
-    return rows.map((row) => ({ id: row.id, guildId: row.guild_id, discordUserId: row.discord_user_id }));
+  ): Promise<AccessEndedPage> {
+    const members: AccessEndedMember[] = [];
+    let position = after ?? startOf('clock', from);
+    for (;;) {
+      const wanted = limit - members.length;
+      const rows = await this.manager.query<
+        Array<{
+          id: string;
+          at: string;
+          guild_id: string | null;
+          discord_user_id: string | null;
+          found_by_clock: boolean;
+        }>
+      >(ACCESS_ENDED_PAGE[position.cause], [from, to, position.at, position.id, wanted]);
+      for (const row of rows) {
+        if (row.guild_id !== null && row.discord_user_id !== null && !row.found_by_clock)
+          members.push({ id: row.id, guildId: row.guild_id, discordUserId: row.discord_user_id });
+      }
+      const last = rows.at(-1);
+      if (last !== undefined && rows.length === wanted) {
+        return { members, next: { cause: position.cause, at: last.at, id: last.id } };
+      }
+      if (position.cause === 'event') return { members, next: null };
+      position = startOf('event', from);
+    }
   }
 }
+
+/** Why a subscription is on the access-ended sweep's list: its access_ends_at passed, or an event ended it. */
+export type AccessEndedCause = 'clock' | 'event';
+
+/**
+ * Where a page of the access-ended sweep stopped: the cause being read, and the last subscription read
+ * in that cause's index order (`at` is Postgres' own text of the timestamp, so no precision is lost).
+ */
+export interface AccessEndedPosition {
+  cause: AccessEndedCause;
+  at: string;
+  id: string;
+}
+
+/** A linked member of a guild whose subscription's access may have ended. */
+export interface AccessEndedMember {
+  /** The subscription's id. */
+  id: string;
+  guildId: string;
+  discordUserId: string;
+}
+
+export interface AccessEndedPage {
+  members: AccessEndedMember[];
+  next: AccessEndedPosition | null;
+}
+
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+function startOf(cause: AccessEndedCause, from: Date): AccessEndedPosition {
+  return { cause, at: from.toISOString(), id: NIL_UUID };
+}
+
+/**
+ * The statement of each cause: $1, $2 the window, ($3, $4) the position to resume after, $5 the rows
+ * wanted. The page is an index-only scan of the cause's partial index, in its order, which carries the
+ * columns the joins need (migration SweepCoveringIndexes): it reads the page's own entries and stops,
+ * never the table. Rows without a member (no link, or an offer without a guild) and, for events, rows the
+ * clock found already stay in the page, flagged, so that its last row is where the next one starts.
+ */
+function accessEndedStatement(page: string, foundByClock: string): string {
+  return `
+    SELECT page.id, page.at::text AS at, o.discord_guild_id AS guild_id, l.discord_user_id,
+           ${foundByClock} AS found_by_clock
+      FROM (${page}) page
+      LEFT JOIN offer o ON o.id = page.offer_id
+      LEFT JOIN discord_link l ON l.customer_id = page.customer_id
+     ORDER BY page.at, page.id`;
+}
+
+const ACCESS_ENDED_PAGE: Record<AccessEndedCause, string> = {
+  clock: accessEndedStatement(
+    `SELECT access_ends_at AS at, id, offer_id, customer_id FROM subscription
+      WHERE access_ends_at > $1 AND access_ends_at <= $2 AND (access_ends_at, id) > ($3::timestamptz, $4::uuid)
+      ORDER BY access_ends_at, id
+      LIMIT $5`,
+    'false',
+  ),
+  event: accessEndedStatement(
+    `SELECT updated_at AS at, id, offer_id, customer_id, access_ends_at FROM subscription
+      WHERE status IN ('PAST_DUE', 'CANCELED', 'EXPIRED') AND updated_at > $1 AND updated_at <= $2
+        AND (updated_at, id) > ($3::timestamptz, $4::uuid)
+      ORDER BY updated_at, id
+      LIMIT $5`,
+    '(page.access_ends_at > $1 AND page.access_ends_at <= $2) IS TRUE',
+  ),
+};
 
 /** A customer's subscription with what the portal shows of its offer. */
 export interface CustomerSubscription extends AccessSubscription {
