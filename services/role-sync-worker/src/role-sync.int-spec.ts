@@ -42,6 +42,29 @@ describe('role sync against the Discord emulator', () => {
     ]);
   });
 
+  it('reports event-to-role latency for changes an event asked for, and only for those', async () => {
+    const customer = (await f.t.db.repositories.customers.findByExternalId(f.merchantId, 'cus_alice'))!.id;
+    // The grant of the test above was asked for by an event.
+    expect(f.eventLatencies).toHaveLength(1);
+    expect(f.eventLatencies[0]).toBeGreaterThanOrEqual(0);
+    expect(f.eventLatencies[0]).toBeLessThan(10);
+
+    await f.subscribe(customer, vipOffer, 'sub_alice', { status: 'CANCELED' });
+    await f.sync(alice, 'drift');
+    expect(f.roles(alice)).not.toContain(f.seed.vipRoleId);
+    expect(f.eventLatencies).toHaveLength(1);
+
+    const written = Date.now();
+    await f.subscribe(customer, vipOffer, 'sub_alice', { status: 'ACTIVE' });
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    await f.sync(alice);
+    expect(f.roles(alice)).toContain(f.seed.vipRoleId);
+    expect(f.eventLatencies).toHaveLength(2);
+    // Measured from the subscription's write, not from the start of the sync.
+    expect(f.eventLatencies[1]).toBeGreaterThanOrEqual(0.1);
+    expect(f.eventLatencies[1]).toBeLessThanOrEqual((Date.now() - written) / 1000 + 0.05);
+  });
+
   it('makes no Discord call on a second run with nothing changed', async () => {
     const before = f.emulator.stats.requests().length;
     expect(await f.sync(alice)).toBeUndefined();

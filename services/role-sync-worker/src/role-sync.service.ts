@@ -28,7 +28,10 @@ export interface RoleSyncDependencies {
   now: () => Date;
   /** Observes each role change made on Discord (metrics). */
   onRoleChange?: (change: 'granted' | 'removed' | 'failed' | 'held') => void;
-  /** Observes, for a change an event asked for, the seconds from the event's receipt to the change on Discord. */
+  /**
+   * Observes, for a change an event asked for, the seconds from the api accepting the event (the write of
+   * the subscription it changed) to the change on Discord.
+   */
   onEventLatency?: (seconds: number) => void;
 }
 
@@ -115,7 +118,10 @@ export class RoleSyncService {
         await repos.discordMembers.markSyncAttempted(guildId, userId, this.deps.now());
         return skipped('the member is not in the guild');
       }
-      if (joined === 'joined-with-roles') return undefined;
+      if (joined === 'joined-with-roles') {
+        if (reason === 'event') for (const roleId of plan.desired) this.observeEventLatency(plan, roleId);
+        return undefined;
+      }
       member = joined;
     }
     await this.reconcile(plan, userId, new Set(member.rolesSeen ?? []), reason, member.rolesSeenAt);
@@ -320,17 +326,19 @@ export class RoleSyncService {
         this.audit(plan, userId, roleId, grant ? 'role.granted' : 'role.removed', why, { trigger: reason }),
       ]);
       this.deps.onRoleChange?.(grant ? 'granted' : 'removed');
+      if (reason === 'event') this.observeEventLatency(plan, roleId);
     }
     await this.persist(plan, userId, current, outcomes, seenAt);
   }
 
-  private async observeEventLatency(plan: Plan, roleId: string): Promise<void> {
-    const subscriptionIds = plan.subscriptions
+  /** For a change an event asked for: the time from the api accepting it to the change made on Discord. */
+  private observeEventLatency(plan: Plan, roleId: string): void {
+    const written = plan.subscriptions
       .filter((s) => s.offer.discordRoleId === roleId)
-      .map((s) => s.subscriptionId);
-    const receivedAt = await this.deps.db.repositories.inboundEvents.latestReceivedAt(subscriptionIds);
-    if (receivedAt !== null)
-      this.deps.onEventLatency?.((this.deps.now().getTime() - receivedAt.getTime()) / 1000);
+      .map((s) => s.writtenAt.getTime());
+    if (written.length === 0) return;
+    // Clamped: the write carries Postgres' clock, the change this process's.
+    this.deps.onEventLatency?.(Math.max(0, this.deps.now().getTime() - Math.max(...written)) / 1000);
   }
 
   /** Records the member's roles as they now are and every grant's state. */

@@ -60,16 +60,6 @@ export class InboundEventRepository {
     ]);
   }
 
-  /** When the newest applied event of these subscriptions was received (event-to-role latency). */
-  async latestReceivedAt(subscriptionIds: readonly string[]): Promise<Date | null> {
-    if (subscriptionIds.length === 0) return null;
-    const rows = await this.manager.query<Array<{ at: Date | null }>>(
-      `SELECT max(received_at) AS at FROM inbound_event WHERE subscription_id = ANY($1::uuid[]) AND applied`,
-      [[...subscriptionIds]],
-    );
-    return rows[0]?.at ?? null;
-  }
-
   /** What a notification needs of an event, read by the notification worker. */
   async findById(
     id: string,

@@ -147,6 +147,7 @@ export class SubscriptionRepository {
         current_period_end: Date | null;
         cancel_at_period_end: boolean;
         past_due_since: Date | null;
+        updated_at: Date;
         offer_id: string;
         offer_name: string;
         grace_period_days: number;
@@ -154,7 +155,8 @@ export class SubscriptionRepository {
       }>
     >(
       `SELECT s.id AS subscription_id, s.external_id, s.status, s.current_period_end, s.cancel_at_period_end,
-              s.past_due_since, o.id AS offer_id, o.name AS offer_name, o.grace_period_days, o.discord_role_id
+              s.past_due_since, s.updated_at, o.id AS offer_id, o.name AS offer_name, o.grace_period_days,
+              o.discord_role_id
          FROM discord_link l
          JOIN discord_guild g ON g.guild_id = $1 AND g.merchant_id = l.merchant_id
          JOIN subscription s ON s.customer_id = l.customer_id
@@ -167,6 +169,7 @@ export class SubscriptionRepository {
       externalId: row.external_id,
       offerId: row.offer_id,
       offerName: row.offer_name,
+      writtenAt: row.updated_at,
       subscription: {
         status: row.status,
         currentPeriodEnd: row.current_period_end,
@@ -300,6 +303,8 @@ export interface MemberSubscription {
   externalId: string;
   offerId: string;
   offerName: string;
+  /** When the subscription was last written: for a change an event made, when the api accepted it. */
+  writtenAt: Date;
   subscription: AccessSubscription;
   offer: AccessOffer;
 }

@@ -29,6 +29,8 @@ export class PipelineFixture {
   service!: RoleSyncService;
   seed!: DemoSeed;
   bot!: DiscordBotClient;
+  /** What the service reported to `onEventLatency`, in seconds. */
+  readonly eventLatencies: number[] = [];
 
   private constructor(
     readonly t: TestDatabase,
@@ -77,6 +79,7 @@ export class PipelineFixture {
       brake: new MassRemovalBrake(brake),
       logger: pino({ level: 'silent' }),
       now,
+      onEventLatency: (seconds) => fixture.eventLatencies.push(seconds),
     });
     return fixture;
   }
