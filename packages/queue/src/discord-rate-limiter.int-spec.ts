@@ -3,7 +3,7 @@ import { deleteRedisKeys, testEnv, uniqueRedisPrefix } from '@inflow/testing';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { join } from 'node:path';
-import { createDiscordRateLimiter } from './discord-rate-limiter';
+import { createDiscordRateLimiter, RESTAMP_ATTEMPTS } from './discord-rate-limiter';
 import { createRedisConnection, waitUntilRedisReady } from './redis-connection';
 import { exited, forkTypeScript, nextMessage } from './test/fork-typescript';
 
@@ -58,10 +58,34 @@ describe('createDiscordRateLimiter (real Redis)', () => {
     expect(third).toBeLessThan(2_000);
   });
 
-  it('gives up an admission read late (a blocked event loop) and takes another; the late slot stays spent', async () => {
+  it('moves an admission read late (a blocked event loop) to the time it is used, wasting no slot', async () => {
     const key = `${prefix}:late`;
-    // The fourth reply is read 100 ms later than the others.
+    // The fourth reply is read 100 ms later than the others; the move that follows is read on time.
     const readDelays = [0, 0, 0, 100];
+    const late: number[] = [];
+    const limiter = createDiscordRateLimiter({
+      redis,
+      key,
+      perSecond: 100,
+      now: () => Date.now() + (readDelays.shift() ?? 0),
+      onLateAdmission: (lateMs) => late.push(lateMs),
+    });
+
+    const admitted: number[] = [];
+    for (let i = 0; i < 4; i += 1) admitted.push(await limiter.acquire());
+
+    expect(late).toEqual([]);
+    const log = await redis.zrange(key, '0', '-1', 'WITHSCORES');
+    const scores = log.filter((_, i) => i % 2 === 1).map(Number);
+    // Four requests, four entries: the late one's entry now says when it was used (what acquire returned).
+    expect(scores).toHaveLength(4);
+    expect(scores.at(-1)).toBe(admitted[3]);
+  });
+
+  it('gives up an admission whose moves are read late too, and takes another; the late slot stays spent', async () => {
+    const key = `${prefix}:late-again`;
+    // The second reply is late, and so are the replies of the moves that try to keep it.
+    const readDelays = [0, 100, ...Array<number>(RESTAMP_ATTEMPTS).fill(100)];
     const late: number[] = [];
     const registry = new Registry();
     const limiter = createDiscordRateLimiter({
@@ -73,11 +97,12 @@ describe('createDiscordRateLimiter (real Redis)', () => {
       registry,
     });
 
-    for (let i = 0; i < 4; i += 1) await limiter.acquire();
+    await limiter.acquire();
+    await limiter.acquire();
 
     expect(late).toHaveLength(1);
     expect(late[0]).toBeGreaterThanOrEqual(90);
-    expect(await redis.zcard(key)).toBe(5);
+    expect(await redis.zcard(key)).toBe(3);
     expect((await registry.getSingleMetric('discord_limiter_late_admissions_total')?.get())?.values).toEqual([
       { value: 1, labels: {} },
     ]);

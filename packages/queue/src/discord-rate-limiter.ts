@@ -30,6 +30,28 @@ return {math.max(1, tonumber(oldest[2]) + window - now), now}
 `;
 const SLIDING_WINDOW_SHA = createHash('sha1').update(SLIDING_WINDOW_SCRIPT).digest('hex');
 
+/**
+ * Moves an admission to now, for a process about to use it later than it was admitted, so that the log
+ * says when the request is really sent. Only while the admission is still in the window: every admission
+ * since it was made counted it, so the window ending now holds at most `limit` entries with it moved.
+ *
+ * KEYS[1] the window's sorted set; ARGV[1] window in ms; ARGV[2] the admission's member.
+ * Returns {moved, now}: moved is 1 when the admission was moved, 0 when it has left the window.
+ */
+const RESTAMP_SCRIPT = `
+local window = tonumber(ARGV[1])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
+if score and tonumber(score) > now - window then
+  redis.call('ZADD', KEYS[1], 'XX', now, ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return {1, now}
+end
+return {0, now}
+`;
+const RESTAMP_SHA = createHash('sha1').update(RESTAMP_SCRIPT).digest('hex');
+
 export interface DiscordRateLimiterOptions {
   /** A `client` connection (fails fast), so that an unreachable Redis switches to the fallback at once. */
   redis: Redis;
@@ -45,10 +67,12 @@ export interface DiscordRateLimiterOptions {
   safetyMarginMs?: number;
   /**
    * An admission this process reads later than this (measured against the fastest recent reply, so the
-   * clocks of Redis and this process need not agree) is not used: the slot is left spent and another is
-   * taken. A busy event loop that sat on the reply would otherwise send the request late, next to the
-   * requests admitted after it, and squeeze more than `perSecond` into one of Discord's seconds. Default
-   * 30 ms, within `safetyMarginMs`.
+   * clocks of Redis and this process need not agree) is moved to the time it is used, in one more round
+   * trip, before the request goes: a busy event loop that sat on the reply would otherwise send the
+   * request late, next to the requests admitted after it, and squeeze more than `perSecond` into one of
+   * Discord's seconds. When the move is read late too (up to {@link RESTAMP_ATTEMPTS} times), or the
+   * admission has left the window, the slot is given up and another taken. Default 30 ms, within
+   * `safetyMarginMs`.
    */
   lateAdmissionMs?: number;
   /** Called for each admission given up as late, with how late it was read. */
@@ -91,7 +115,12 @@ interface Attempt {
   at: number;
   /** How much later than the fastest recent reply this one was read; 0 in fallback. */
   lateMs: number;
+  /** The admission's member in the sorted set; undefined in fallback. */
+  member?: string;
 }
+
+/** How many times in a row a late admission is moved before it is given up. */
+export const RESTAMP_ATTEMPTS = 3;
 
 /** Replies remembered to find the fastest (the clock offset plus the round trip at its best). */
 const REPLY_SAMPLES = 64;
@@ -117,7 +146,7 @@ export function createDiscordRateLimiter(options: DiscordRateLimiterOptions): Di
       ? undefined
       : new Counter({
           name: 'discord_limiter_late_admissions_total',
-          help: 'Global-limit slots given up because this process read their admission late (a busy event loop)',
+          help: 'Global-limit slots given up because this process read their admission, and the moves to keep it, late (a busy event loop)',
           registers: [options.registry],
         });
   const replyOffsets: number[] = [];
@@ -129,24 +158,57 @@ export function createDiscordRateLimiter(options: DiscordRateLimiterOptions): Di
     return Math.max(0, offset - Math.min(...replyOffsets));
   }
 
-  async function evaluate(): Promise<Attempt> {
-    calls += 1;
-    const args = [1, key, perSecond, windowMs, `${instanceId}:${calls}`] as const;
+  /** Runs one of the scripts; both answer {number, Redis's now}. */
+  async function run(
+    script: string,
+    sha: string,
+    args: ReadonlyArray<string | number>,
+  ): Promise<[number, number]> {
     let reply: unknown;
     try {
-      reply = await redis.evalsha(SLIDING_WINDOW_SHA, ...args);
+      reply = await redis.evalsha(sha, 1, key, ...args);
     } catch (error) {
       // The first call on each Redis (and any call after SCRIPT FLUSH) loads the script.
       if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) {
         throw error;
       }
-      reply = await redis.eval(SLIDING_WINDOW_SCRIPT, ...args);
+      reply = await redis.eval(script, 1, key, ...args);
     }
     if (!Array.isArray(reply) || reply.length !== 2) {
       throw new Error(`Unexpected rate limiter reply: ${JSON.stringify(reply)}`);
     }
-    const at = Number(reply[1]);
-    return { waitMs: Number(reply[0]), at, lateMs: lateness(at) };
+    return [Number(reply[0]), Number(reply[1])];
+  }
+
+  async function evaluate(): Promise<Attempt> {
+    calls += 1;
+    const member = `${instanceId}:${calls}`;
+    const [waitMs, at] = await run(SLIDING_WINDOW_SCRIPT, SLIDING_WINDOW_SHA, [perSecond, windowMs, member]);
+    return { waitMs, at, lateMs: lateness(at), member };
+  }
+
+  /** Moves a late admission to now; the move's own reply may be late too. Undefined when it left the window. */
+  async function restamp(member: string): Promise<Attempt | undefined> {
+    const [moved, at] = await withRedisTimeout(
+      run(RESTAMP_SCRIPT, RESTAMP_SHA, [windowMs, member]),
+      redisTimeoutMs,
+    );
+    return moved === 1 ? { waitMs: 0, at, lateMs: lateness(at), member } : undefined;
+  }
+
+  /**
+   * Makes a late admission usable by moving it to now, as many times as allowed; undefined when it could
+   * not be (left the window, read late every time, or Redis failed: the slot stays spent either way).
+   */
+  async function keepLate(admission: Attempt): Promise<Attempt | undefined> {
+    let current = admission;
+    for (let tries = 0; tries < RESTAMP_ATTEMPTS && current.member !== undefined; tries += 1) {
+      const moved = await restamp(current.member).catch(() => undefined);
+      if (moved === undefined) return undefined;
+      if (moved.lateMs <= lateAdmissionMs) return moved;
+      current = moved;
+    }
+    return undefined;
   }
 
   function fallbackAttempt(): Attempt {
@@ -181,14 +243,16 @@ export function createDiscordRateLimiter(options: DiscordRateLimiterOptions): Di
     },
     async acquire() {
       for (;;) {
-        const { waitMs, at, lateMs } = await attempt();
-        if (waitMs > 0) {
-          await delay(waitMs);
-        } else if (lateMs > lateAdmissionMs) {
-          lateAdmissions?.inc();
-          options.onLateAdmission?.(lateMs);
+        const admission = await attempt();
+        if (admission.waitMs > 0) {
+          await delay(admission.waitMs);
+        } else if (admission.lateMs <= lateAdmissionMs) {
+          return admission.at;
         } else {
-          return at;
+          const kept = await keepLate(admission);
+          if (kept !== undefined) return kept.at;
+          lateAdmissions?.inc();
+          options.onLateAdmission?.(admission.lateMs);
         }
       }
     },
