@@ -99,9 +99,9 @@ export class BenchStack {
     return this.processes.filter((p) => name === undefined || p.name === name);
   }
 
-  /** Stops every process of a service gracefully. */
-  async stop(name: ServiceName): Promise<void> {
-    const stopping = this.running(name);
+  /** Stops the processes of a service gracefully, the newest first, leaving the oldest `keep` running. */
+  async stop(name: ServiceName, keep = 0): Promise<void> {
+    const stopping = this.running(name).slice(keep);
     await Promise.all(stopping.map((p) => p.stop()));
     for (const p of stopping) this.processes.splice(this.processes.indexOf(p), 1);
   }

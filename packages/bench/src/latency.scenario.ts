@@ -128,7 +128,7 @@ export async function runLatency(
     }),
   );
   const requestTimes = answers.map((a) => a.requestMs);
-  // The role-sync worker was started just before the run: its first seconds carry its cold start.
+  // Whatever is still cold carries into the first seconds (all of the stack when scenario 3 runs alone).
   const sentEarly = (t: { sentAt: number }) => t.sentAt - startedAt < FIRST_SECONDS_MS;
   const early = timeline.filter(sentEarly).map((t) => t.latency);
   const later = timeline.filter((t) => !sentEarly(t)).map((t) => t.latency);
