@@ -58,10 +58,8 @@ describe('createDiscordRateLimiter (real Redis)', () => {
     expect(third).toBeLessThan(2_000);
   });
 
-  it('moves an admission read late (a blocked event loop) to the time it is used, wasting no slot', async () => {
-    const key = `${prefix}:late`;
-    // The fourth reply is read 100 ms later than the others; the move that follows is read on time.
-    const readDelays = [0, 0, 0, 100];
+  /** A limiter whose process reads the Redis replies later by `readDelays` ms, one per reply, in order. */
+  function readingLate(key: string, readDelays: number[], registry?: Registry) {
     const late: number[] = [];
     const limiter = createDiscordRateLimiter({
       redis,
@@ -69,7 +67,15 @@ describe('createDiscordRateLimiter (real Redis)', () => {
       perSecond: 100,
       now: () => Date.now() + (readDelays.shift() ?? 0),
       onLateAdmission: (lateMs) => late.push(lateMs),
+      ...(registry === undefined ? {} : { registry }),
     });
+    return { limiter, late };
+  }
+
+  it('moves an admission read late (a blocked event loop) to the time it is used, wasting no slot', async () => {
+    const key = `${prefix}:late`;
+    // The fourth reply is read 100 ms later than the others; the move that follows is read on time.
+    const { limiter, late } = readingLate(key, [0, 0, 0, 100]);
 
     const admitted: number[] = [];
     for (let i = 0; i < 4; i += 1) admitted.push(await limiter.acquire());
@@ -85,17 +91,12 @@ describe('createDiscordRateLimiter (real Redis)', () => {
   it('gives up an admission whose moves are read late too, and takes another; the late slot stays spent', async () => {
     const key = `${prefix}:late-again`;
     // The second reply is late, and so are the replies of the moves that try to keep it.
-    const readDelays = [0, 100, ...Array<number>(RESTAMP_ATTEMPTS).fill(100)];
-    const late: number[] = [];
     const registry = new Registry();
-    const limiter = createDiscordRateLimiter({
-      redis,
+    const { limiter, late } = readingLate(
       key,
-      perSecond: 100,
-      now: () => Date.now() + (readDelays.shift() ?? 0),
-      onLateAdmission: (lateMs) => late.push(lateMs),
+      [0, 100, ...Array<number>(RESTAMP_ATTEMPTS).fill(100)],
       registry,
-    });
+    );
 
     await limiter.acquire();
     await limiter.acquire();
