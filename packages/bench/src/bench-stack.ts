@@ -99,7 +99,7 @@ export class BenchStack {
     return this.processes.filter((p) => name === undefined || p.name === name);
   }
 
-  /** Stops the processes of a service gracefully, the newest first, leaving the oldest `keep` running. */
+  /** Stops a service's processes gracefully, all but the `keep` started first. */
   async stop(name: ServiceName, keep = 0): Promise<void> {
     const stopping = this.running(name).slice(keep);
     await Promise.all(stopping.map((p) => p.stop()));

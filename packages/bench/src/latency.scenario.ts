@@ -171,7 +171,7 @@ export async function runLatency(
   };
 }
 
-/** The start of the run reported apart: a just-started worker's cold start (JIT, connections). */
+/** The start of the run reported apart: whatever is still cold (code not yet optimised, new connections). */
 const FIRST_SECONDS_MS = 5_000;
 
 /** Per whole second of sending, a statistic of the latencies of the events sent in it. */

@@ -190,25 +190,23 @@ export function createDiscordRateLimiter(options: DiscordRateLimiterOptions): Di
   }
 
   /** Moves a late admission to now; the move's own reply may be late too. Undefined when it left the window. */
-  async function restamp(member: string): Promise<Attempt | undefined> {
+  async function restamp(member: string): Promise<Pick<Attempt, 'at' | 'lateMs'> | undefined> {
     const [moved, at] = await withRedisTimeout(
       run(RESTAMP_SCRIPT, RESTAMP_SHA, [windowMs, member]),
       redisTimeoutMs,
     );
-    return moved === 1 ? { waitMs: 0, at, lateMs: lateness(at), member } : undefined;
+    return moved === 1 ? { at, lateMs: lateness(at) } : undefined;
   }
 
   /**
-   * Makes a late admission usable by moving it to now, as many times as allowed; undefined when it could
-   * not be (left the window, read late every time, or Redis failed: the slot stays spent either way).
+   * Makes a late admission usable by moving it to now, as many times as allowed; its new time, or undefined
+   * when it could not be (left the window, read late every time, or Redis failed: the slot stays spent).
    */
-  async function keepLate(admission: Attempt): Promise<Attempt | undefined> {
-    let current = admission;
-    for (let tries = 0; tries < RESTAMP_ATTEMPTS && current.member !== undefined; tries += 1) {
-      const moved = await restamp(current.member).catch(() => undefined);
+  async function keepLate(member: string): Promise<number | undefined> {
+    for (let tries = 0; tries < RESTAMP_ATTEMPTS; tries += 1) {
+      const moved = await restamp(member).catch(() => undefined);
       if (moved === undefined) return undefined;
-      if (moved.lateMs <= lateAdmissionMs) return moved;
-      current = moved;
+      if (moved.lateMs <= lateAdmissionMs) return moved.at;
     }
     return undefined;
   }
@@ -251,8 +249,8 @@ export function createDiscordRateLimiter(options: DiscordRateLimiterOptions): Di
         } else if (admission.lateMs <= lateAdmissionMs) {
           return admission.at;
         } else {
-          const kept = await keepLate(admission);
-          if (kept !== undefined) return kept.at;
+          const keptAt = admission.member === undefined ? undefined : await keepLate(admission.member);
+          if (keptAt !== undefined) return keptAt;
           lateAdmissions?.inc();
           options.onLateAdmission?.(admission.lateMs);
         }
