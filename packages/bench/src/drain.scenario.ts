@@ -160,6 +160,10 @@ export async function runDrain(
           round(loopDelay.percentile(99) / 1e6, 1),
           'ms',
         ),
+        // A stall of the emulator's process bunches the requests that reached it meanwhile into one of its
+        // seconds; worth ruling out before blaming the limiter for a global 429.
+        figure('bench event-loop delay max', round(loopDelay.max / 1e6, 1), 'ms'),
+        ...global429Moments(traffic.global429TimesMs, first),
         ...Object.entries(jobs).map(([outcome, count]) => figure(`role-sync jobs ${outcome}`, count, '')),
         ...Object.entries(limited).map(([scope, count]) =>
           figure(`429s the role-sync workers saw, scope ${scope}`, count, ''),
@@ -168,4 +172,19 @@ export async function runDrain(
       ]),
     ],
   };
+}
+
+/** When the first and the last global 429 came, in seconds after the first change; nothing when none came. */
+function global429Moments(timesMs: readonly number[], firstChangeMs: number): Figure[] {
+  const firstAt = timesMs[0];
+  const lastAt = timesMs.at(-1);
+  if (firstAt === undefined || lastAt === undefined) return [];
+  return [
+    figure(
+      'first global 429, seconds after the first change',
+      round((firstAt - firstChangeMs) / 1000, 1),
+      's',
+    ),
+    figure('last global 429, seconds after the first change', round((lastAt - firstChangeMs) / 1000, 1), 's'),
+  ];
 }

@@ -45,6 +45,7 @@ describe('drainTraffic', () => {
     expect(traffic.spanSeconds).toBe(2);
     expect(traffic.changesPerSecond).toBe(1);
     expect(traffic.rateLimited).toEqual({ user: 1, global: 2, shared: 0 });
+    expect(traffic.global429TimesMs).toEqual([1_600, 3_200]);
     expect(traffic.roleRoute429).toBe(1);
     expect(traffic.memberReads).toBe(1);
     expect(traffic.otherRequests).toBe(1);

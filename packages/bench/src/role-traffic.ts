@@ -27,6 +27,8 @@ export interface DrainTraffic {
   otherRequests: number;
   /** Requests that failed otherwise (4xx other than 429, 5xx, dropped). */
   failures: number;
+  /** When Discord answered a request of any route with a global 429, ascending. */
+  global429TimesMs: number[];
 }
 
 /** Reads a drain's figures from the emulator's request log (entries of the drain's window only). */
@@ -38,8 +40,10 @@ export function drainTraffic(entries: readonly RequestLogEntry[]): DrainTraffic 
   let memberReads = 0;
   let otherRequests = 0;
   let failures = 0;
+  const global429TimesMs: number[] = [];
   for (const entry of entries) {
     if (entry.rateLimitScope !== null) rateLimited[entry.rateLimitScope] += 1;
+    if (entry.rateLimitScope === 'global') global429TimesMs.push(entry.time);
     const isRoleChange =
       entry.route === MEMBER_ROLE_ROUTE && (entry.method === 'PUT' || entry.method === 'DELETE');
     if (isRoleChange) {
@@ -55,6 +59,7 @@ export function drainTraffic(entries: readonly RequestLogEntry[]): DrainTraffic 
     if (entry.status !== 429 && (entry.status === 0 || entry.status >= 400)) failures += 1;
   }
   changeTimesMs.sort((a, b) => a - b);
+  global429TimesMs.sort((a, b) => a - b);
   const first = changeTimesMs[0];
   const last = changeTimesMs.at(-1);
   const spanSeconds = first === undefined || last === undefined ? 0 : (last - first) / 1000;
@@ -69,6 +74,7 @@ export function drainTraffic(entries: readonly RequestLogEntry[]): DrainTraffic 
     memberReads,
     otherRequests,
     failures,
+    global429TimesMs,
   };
 }
 
