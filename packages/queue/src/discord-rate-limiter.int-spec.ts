@@ -58,6 +58,22 @@ describe('createDiscordRateLimiter (real Redis)', () => {
     expect(third).toBeLessThan(2_000);
   });
 
+  it("spreads a window's slots: beyond the burst, admissions are paced instead of given all at once", async () => {
+    const key = `${prefix}:burst`;
+    // 50 per 1,050 ms; 5 back to back, then at most 1.25 times the average rate: 5 in any 84 ms.
+    const limiter = createDiscordRateLimiter({ redis, key, perSecond: 50, burst: 5 });
+
+    const admittedAt: number[] = [];
+    for (let i = 0; i < 20; i += 1) admittedAt.push(await limiter.acquire());
+
+    expect(busiestWindow(admittedAt.slice(0, 5), 5)).toBe(5);
+    expect(busiestWindow(admittedAt, 84)).toBeLessThanOrEqual(5);
+    // Four bursts of five, a burst window apart: not all at once, and faster than the average (21 ms each).
+    const spanMs = admittedAt.at(-1)! - admittedAt[0]!;
+    expect(spanMs).toBeGreaterThanOrEqual(3 * 84);
+    expect(spanMs).toBeLessThan(19 * 21);
+  });
+
   /** A limiter whose process reads the Redis replies later by `readDelays` ms, one per reply, in order. */
   function readingLate(key: string, readDelays: number[], registry?: Registry) {
     const late: number[] = [];
@@ -188,12 +204,12 @@ describe('createDiscordRateLimiter (real Redis)', () => {
 });
 
 /** The most timestamps that fall in any one 1-second window [t, t + 1000). */
-function busiestWindow(timestamps: number[]): number {
+function busiestWindow(timestamps: number[], windowMs = 1_000): number {
   const sorted = [...timestamps].sort((a, b) => a - b);
   let busiest = 0;
   let end = 0;
   for (const [index, start] of sorted.entries()) {
-    while (end < sorted.length && sorted[end]! < start + 1_000) end += 1;
+    while (end < sorted.length && sorted[end]! < start + windowMs) end += 1;
     busiest = Math.max(busiest, end - index);
   }
   return busiest;
