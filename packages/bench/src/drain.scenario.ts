@@ -1,12 +1,13 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { QUEUE_NAMES, type JobName } from '@inflow/contracts';
+import { maxInWindow } from '@inflow/testing';
 import type { BenchStack } from './bench-stack';
 import type { BenchMember } from './bench-world';
 import { admissionLag, AdmissionRecorder } from './admission-recorder';
 import { diagnostics, figure, type Figure } from './report';
 import { drainTraffic, MEMBER_ROLE_ROUTE, type DrainTraffic } from './role-traffic';
 import { sleep, type ScenarioContext } from './scenario-context';
-import { maxInWindow, perSecondCounts, round } from './series';
+import { perSecondCounts, round } from './series';
 import { delta, roleSyncCounters } from './service-metrics';
 import { cpuFigures, stackCpuMeter } from './stack-cpu';
 import { lineChartSvg } from './svg-chart';

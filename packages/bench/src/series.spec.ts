@@ -1,13 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  binWidthFor,
-  histogram,
-  longestPause,
-  maxInWindow,
-  percentile,
-  perSecondCounts,
-  round,
-} from './series';
+import { binWidthFor, histogram, longestPause, percentile, perSecondCounts, round } from './series';
 
 describe('percentile', () => {
   it('takes the nearest rank, never interpolating a value nobody measured', () => {
@@ -58,14 +50,6 @@ describe('round', () => {
   it('rounds to the given decimals', () => {
     expect(round(0.95238, 3)).toBe(0.952);
     expect(round(12.5, 0)).toBe(13);
-  });
-});
-
-describe('maxInWindow', () => {
-  it('finds the busiest span of the given length', () => {
-    expect(maxInWindow([0, 100, 900, 999, 1000, 1500, 1999], 1000)).toBe(4);
-    expect(maxInWindow([5, 1, 3], 10)).toBe(3);
-    expect(maxInWindow([], 1000)).toBe(0);
   });
 });
 

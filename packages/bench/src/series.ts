@@ -73,18 +73,6 @@ export function round(value: number, digits: number): number {
   return Math.round(value * factor) / factor;
 }
 
-/** The most events that fall within any `windowMs` span (a sliding window over sorted or unsorted times). */
-export function maxInWindow(timesMs: readonly number[], windowMs: number): number {
-  const sorted = [...timesMs].sort((a, b) => a - b);
-  let most = 0;
-  let first = 0;
-  for (let last = 0; last < sorted.length; last += 1) {
-    while (sorted[last]! - sorted[first]! >= windowMs) first += 1;
-    most = Math.max(most, last - first + 1);
-  }
-  return most;
-}
-
 /**
  * The longest stretch without an event while work was waiting: `waiting` holds [from, to) spans of
  * outstanding work (e.g. an event accepted until its role change), `eventsMs` the moments work got done.

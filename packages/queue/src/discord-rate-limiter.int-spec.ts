@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { deleteRedisKeys, testEnv, uniqueRedisPrefix } from '@inflow/testing';
+import { deleteRedisKeys, maxInWindow, testEnv, uniqueRedisPrefix } from '@inflow/testing';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { join } from 'node:path';
@@ -73,7 +73,7 @@ describe('createDiscordRateLimiter (real Redis)', () => {
     const admittedAt: number[] = [];
     for (let i = 0; i < 20; i += 1) admittedAt.push(await limiter.acquire());
 
-    expect(busiestWindow(admittedAt, 84)).toBeLessThanOrEqual(5);
+    expect(maxInWindow(admittedAt, 84)).toBeLessThanOrEqual(5);
     // Twenty admissions, at most five in any 84 ms: three burst windows at least from the first to the last
     // (without pacing, all twenty go in a few round trips).
     expect(admittedAt.at(-1)! - admittedAt[0]!).toBeGreaterThanOrEqual(3 * 84);
@@ -198,7 +198,7 @@ describe('createDiscordRateLimiter (real Redis)', () => {
       // The times the processes went on to "send" trail them by scheduling lag, which the limiter's
       // safety margin absorbs in normal operation; on this 2-core machine under a parallel test run
       // that lag was seen above 60 ms, so asserting on it would test the CPU scheduler, not the limiter.
-      expect(busiestWindow(admittedAt)).toBeLessThanOrEqual(perSecond);
+      expect(maxInWindow(admittedAt, 1_000)).toBeLessThanOrEqual(perSecond);
       const withinRun = admittedAt.filter((time) => time >= startAt && time < startAt + durationMs).length;
       expect(withinRun).toBeGreaterThanOrEqual(0.9 * perSecond * (durationMs / 1_000));
     } finally {
@@ -207,15 +207,3 @@ describe('createDiscordRateLimiter (real Redis)', () => {
     }
   }, 20_000);
 });
-
-/** The most timestamps that fall in any one 1-second window [t, t + 1000). */
-function busiestWindow(timestamps: number[], windowMs = 1_000): number {
-  const sorted = [...timestamps].sort((a, b) => a - b);
-  let busiest = 0;
-  let end = 0;
-  for (const [index, start] of sorted.entries()) {
-    while (end < sorted.length && sorted[end]! < start + windowMs) end += 1;
-    busiest = Math.max(busiest, end - index);
-  }
-  return busiest;
-}

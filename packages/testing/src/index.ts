@@ -13,3 +13,4 @@ export {
 } from './processes';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
 export { eventually } from './eventually';
+export { maxInWindow } from './busiest-window';

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type DiscordEmulator, startEmulator } from '@inflow/discord-emulator';
-import { deleteRedisKeys, testEnv, typeScriptExecArgv, uniqueRedisPrefix } from '@inflow/testing';
+import {
+  deleteRedisKeys,
+  maxInWindow,
+  testEnv,
+  typeScriptExecArgv,
+  uniqueRedisPrefix,
+} from '@inflow/testing';
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -27,18 +33,6 @@ function report(child: ChildProcess): Promise<ChildReport> {
     });
     child.once('exit', (code) => reject(new Error(`child exited with ${code} before reporting`)));
   });
-}
-
-/** The most timestamps in any window [t, t + windowMs). */
-function busiestWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let busiest = 0;
-  let end = 0;
-  for (const [index, start] of sorted.entries()) {
-    while (end < sorted.length && sorted[end]! < start + windowMs) end += 1;
-    busiest = Math.max(busiest, end - index);
-  }
-  return busiest;
 }
 
 let emulator: DiscordEmulator;
@@ -92,7 +86,7 @@ describe('two processes sharing the Redis limiter', () => {
 
       const times = served.map((entry) => entry.time);
       const seconds = (Math.max(...times) - Math.min(...times)) / 1_000;
-      const busiest = busiestWindow(times, 1_000);
+      const busiest = maxInWindow(times, 1_000);
       // For the record: the busiest second at the limit and a short run mean no capacity is wasted.
       process.stdout.write(
         `shared limiter: ${times.length} requests from 2 processes in ${seconds.toFixed(2)} s (first to last), ` +
