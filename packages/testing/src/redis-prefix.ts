@@ -1,16 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { testEnv } from './test-env';
 
-let counter = 0;
-
 /**
  * A key prefix no other test uses. Queues and limiters under test take it as their prefix; the
- * cleanup deletes every key under it.
+ * cleanup deletes every key under it. The suffix is random and of fixed length: a per-module counter
+ * restarts with each test file (Jest loads modules afresh per file), and `…:1` would also match `…:10`.
  */
 export function uniqueRedisPrefix(label: string): string {
-  counter += 1;
   const run = process.env.INFLOW_TEST_RUN_ID ?? 'adhoc';
-  return `test:${run}:${testEnv.workerId}:${process.pid}:${label}:${counter}`;
+  return `test:${run}:${testEnv.workerId}:${process.pid}:${label}:${randomBytes(4).toString('hex')}`;
 }
 
 /** Deletes every key that starts with `prefix`. */

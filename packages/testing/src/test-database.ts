@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { Database } from '@inflow/db';
 import { quoteIdent, withAdminClient } from './admin-client';
@@ -17,7 +18,6 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-let counter = 0;
 let templateReady: Promise<void> | null = null;
 
 /**
@@ -56,8 +56,10 @@ async function ensureTemplate(): Promise<void> {
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
   await ensureTemplate();
-  counter += 1;
-  const name = `inflow_t_${testEnv.runId}_w${testEnv.workerId}_${process.pid}_${counter}`;
+  // Unique per call, not per module: Jest loads this module afresh for every test file, so a counter would
+  // give each file a worker runs the same name, and a connection some earlier file left open would find
+  // (and its drop would cut) the next file's database.
+  const name = `inflow_t_${testEnv.runId}_w${testEnv.workerId}_${process.pid}_${randomBytes(4).toString('hex')}`;
   await withAdminClient(async (client) => {
     // Two workers cloning the template at the same instant can collide on its lock; retry briefly.
     for (let attempt = 1; ; attempt += 1) {
@@ -75,6 +77,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = databaseUrl(name);
   const db = await Database.connect({ url, applicationName: 'inflow-test', poolSize: 5 });
   const pool = new Pool({ connectionString: url, max: 2 });
+  // An idle connection cut by the server (the database's forced drop) is the pool's to discard, not a crash.
+  pool.on('error', () => undefined);
   return {
     url,
     name,
