@@ -77,8 +77,6 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = databaseUrl(name);
   const db = await Database.connect({ url, applicationName: 'inflow-test', poolSize: 5 });
   const pool = new Pool({ connectionString: url, max: 2 });
-  // An idle connection cut by the server (the database's forced drop) is the pool's to discard, not a crash.
-  pool.on('error', () => undefined);
   return {
     url,
     name,
